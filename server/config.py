@@ -1,0 +1,205 @@
+"""Server settings from defaults, a TOML file, ROOST_* variables and CLI flags, validated once."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "ROOST_"
+
+# Private and link-local ranges: a family at home is never locked out of its own server by the
+# login limits. An owner who exposes the Pi to the internet can narrow this.
+DEFAULT_ALLOWLIST = [
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "169.254.0.0/16",
+    "fc00::/7",
+    "fe80::/10",
+]
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "roost-server"
+
+
+def default_key_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "roost-server" / "data.key"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and where it came from."""
+
+
+class Settings(BaseModel):
+    """Everything the server can be told. Field names are the TOML keys and, upper-cased with the
+    ``ROOST_`` prefix, the environment variables."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    key_file: Path = Field(default_factory=default_key_file)
+    host: str = "0.0.0.0"  # noqa: S104 - a home server must be reachable from the LAN
+    port: int = Field(default=8443, ge=0, le=65535)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    insecure_http: bool = False
+    mdns: bool = True
+    mdns_interfaces: list[str] = Field(default_factory=list)
+    public_addresses: list[str] = Field(default_factory=list)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    login_allowlist: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWLIST))
+    access_token_ttl_s: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
+    # argon2id cost. The defaults are RFC 9106's low-memory profile; concurrency is bounded so a
+    # login storm cannot take more than max_concurrency * memory of RAM on a small Pi.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65_536, ge=8, le=1_048_576)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
+    argon2_max_concurrency: int = Field(default=2, ge=1, le=64)
+    # per-account lockout after this many consecutive failures, doubling from lockout_base_s
+    lockout_threshold: int = Field(default=5, ge=1, le=100)
+    lockout_base_s: int = Field(default=30, ge=1, le=3600)
+    lockout_max_s: int = Field(default=900, ge=1, le=86_400)
+    # per-address failed-login budget over a sliding window
+    address_failures_per_window: int = Field(default=20, ge=1, le=10_000)
+    address_window_s: int = Field(default=600, ge=1, le=86_400)
+
+    @field_validator("host")
+    @classmethod
+    def _host_is_an_address(cls, value: str) -> str:
+        if value in ("localhost", ""):
+            raise ValueError("use an IP address such as 127.0.0.1, 0.0.0.0 or ::")
+        ipaddress.ip_address(value)
+        return value
+
+    @field_validator("mdns_interfaces")
+    @classmethod
+    def _interfaces_are_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_address(item)
+        return value
+
+    @field_validator("login_allowlist")
+    @classmethod
+    def _allowlist_is_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+        return value
+
+    @field_validator("public_addresses")
+    @classmethod
+    def _addresses_have_ports(cls, value: list[str]) -> list[str]:
+        for item in value:
+            host, sep, port = item.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{item!r} is not host:port")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        for path in (self.tls_cert, self.tls_key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"TLS file {path} does not exist")
+        if self.insecure_http:
+            if self.tls_cert is not None:
+                raise ValueError("insecure_http and tls_cert exclude each other")
+            if not ipaddress.ip_address(self.host).is_loopback:
+                raise ValueError(
+                    "insecure_http is only for a reverse proxy on the same host: "
+                    "bind to 127.0.0.1 or ::1"
+                )
+        data = self.data_dir.expanduser().resolve()
+        key = self.key_file.expanduser().resolve()
+        if key.is_relative_to(data):
+            raise ValueError(
+                "key_file must live outside data_dir, so that a copy of the data alone "
+                "cannot be decrypted"
+            )
+        return self
+
+
+FIELD_NAMES = frozenset(Settings.model_fields)
+_LIST_FIELDS = frozenset(
+    name for name, f in Settings.model_fields.items() if "list" in str(f.annotation)
+)
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        values[name] = (
+            [p.strip() for p in raw.split(",") if p.strip()] if (name in _LIST_FIELDS) else raw
+        )
+    return values
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    unknown = sorted(set(data) - FIELD_NAMES)
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def load_settings(
+    *,
+    config_file: Path | None = None,
+    cli: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Merge defaults < TOML file < environment < CLI flags and validate the result.
+
+    Raises:
+        ConfigError: with one line per bad value, naming where each came from.
+    """
+    env = dict(os.environ) if environ is None else environ
+    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(env[ENV_PREFIX + "CONFIG"])
+    layers: list[tuple[str, dict[str, Any]]] = []
+    if config_file is not None:
+        layers.append((f"config file {config_file}", _from_toml(config_file)))
+    layers.append(("environment", _from_env(env)))
+    layers.append(("command line", {k: v for k, v in (cli or {}).items() if v is not None}))
+    merged: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    for label, layer in layers:
+        for key, value in layer.items():
+            merged[key] = value
+            source[key] = label
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            where = source.get(field, "settings")
+            if field and field in source and source[field] == "environment":
+                where = f"environment {ENV_PREFIX}{field.upper()}"
+            name = f"{field}: " if field else ""
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}{message} (from {where})")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None

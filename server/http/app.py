@@ -1,0 +1,31 @@
+"""The ASGI application: routers, error handling and the body limit, over one Runtime."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from server import __version__
+from server.http import errors, routes_admin, routes_auth, routes_server
+from server.http.body_limit import BodyLimit
+from server.runtime import Runtime
+from server.services.accounts import Accounts
+from server.services.admin import Admin
+
+
+def create_app(rt: Runtime) -> ASGIApp:
+    app = FastAPI(
+        title="Roost",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = rt
+    app.state.accounts = accounts = Accounts(rt)
+    app.state.admin = Admin(rt, accounts)
+    errors.install(app)
+    app.include_router(routes_server.router)
+    app.include_router(routes_auth.router)
+    app.include_router(routes_admin.router)
+    return BodyLimit(app, rt.settings.max_body_bytes)

@@ -1,0 +1,97 @@
+"""Admin endpoints: users, invites and the audit log. Every route requires an admin."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from server.http.deps import AdminDep, AdminUser, IpDep
+from server.protocol.admin import AdminUser as AdminUserModel
+from server.protocol.admin import (
+    AdminUserList,
+    AuditLog,
+    CreatedInvite,
+    CreateInviteRequest,
+    CreateUserRequest,
+    InviteList,
+    OneTimeSecret,
+    SetRoleRequest,
+)
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+@router.get("/users")
+async def list_users(_: AdminUser, svc: AdminDep) -> AdminUserList:
+    return AdminUserList(users=await svc.list_users())
+
+
+@router.post("/users", status_code=201)
+async def create_user(
+    body: CreateUserRequest, who: AdminUser, svc: AdminDep, ip: IpDep
+) -> OneTimeSecret:
+    return await svc.create_user(
+        who, username=body.username, display_name=body.display_name, role=body.role, ip=ip
+    )
+
+
+@router.post("/users/{user_id}/disable")
+async def disable(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> AdminUserModel:
+    return await svc.disable(who, user_id, ip)
+
+
+@router.post("/users/{user_id}/enable")
+async def enable(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> AdminUserModel:
+    return await svc.enable(who, user_id, ip)
+
+
+@router.post("/users/{user_id}/reset-password")
+async def reset_password(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> OneTimeSecret:
+    return await svc.reset_password(who, user_id, ip)
+
+
+@router.post("/users/{user_id}/reset-2fa")
+async def reset_totp(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> OneTimeSecret:
+    return await svc.reset_totp(who, user_id, ip)
+
+
+@router.put("/users/{user_id}/role")
+async def set_role(
+    user_id: int, body: SetRoleRequest, who: AdminUser, svc: AdminDep, ip: IpDep
+) -> AdminUserModel:
+    return await svc.set_role(who, user_id, body.role, ip)
+
+
+@router.delete("/users/{user_id}", status_code=204)
+async def delete_user(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> Response:
+    await svc.delete(who, user_id, ip)
+    return Response(status_code=204)
+
+
+@router.get("/invites")
+async def list_invites(_: AdminUser, svc: AdminDep) -> InviteList:
+    return InviteList(invites=await svc.list_invites())
+
+
+@router.post("/invites", status_code=201)
+async def create_invite(
+    body: CreateInviteRequest, who: AdminUser, svc: AdminDep, ip: IpDep
+) -> CreatedInvite:
+    return await svc.create_invite(
+        who, role=body.role, expires_in_hours=body.expires_in_hours, note=body.note, ip=ip
+    )
+
+
+@router.delete("/invites/{invite_id}", status_code=204)
+async def revoke_invite(invite_id: str, who: AdminUser, svc: AdminDep, ip: IpDep) -> Response:
+    await svc.revoke_invite(who, invite_id, ip)
+    return Response(status_code=204)
+
+
+@router.get("/audit")
+async def audit_log(
+    _: AdminUser,
+    svc: AdminDep,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditLog:
+    return AuditLog(entries=await svc.audit_log(before_id=before_id, limit=limit))

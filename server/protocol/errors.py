@@ -1,0 +1,65 @@
+"""Stable error codes: clients branch on these strings, so a value never changes meaning."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ErrorCode(StrEnum):
+    """Every error the API can answer with. Values are part of the protocol."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_REQUEST = "invalid_request"
+    BODY_TOO_LARGE = "body_too_large"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    INTERNAL_ERROR = "internal_error"
+
+    # authentication
+    UNAUTHENTICATED = "unauthenticated"
+    TOKEN_EXPIRED = "token_expired"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    INVALID_SECOND_FACTOR = "invalid_second_factor"
+    INVALID_REFRESH_TOKEN = "invalid_refresh_token"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    SESSION_REVOKED = "session_revoked"
+    ACCOUNT_DISABLED = "account_disabled"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    RATE_LIMITED = "rate_limited"
+    ACCOUNT_LOCKED = "account_locked"
+
+    # authorisation
+    FORBIDDEN = "forbidden"
+
+    # setup
+    ALREADY_CLAIMED = "already_claimed"
+    NOT_CLAIMED = "not_claimed"
+    INVALID_SETUP_CODE = "invalid_setup_code"
+
+    # accounts
+    USERNAME_TAKEN = "username_taken"
+    WEAK_PASSWORD = "weak_password"
+    WRONG_PASSWORD = "wrong_password"
+    TWO_FACTOR_ALREADY_ENABLED = "two_factor_already_enabled"
+    TWO_FACTOR_NOT_ENABLED = "two_factor_not_enabled"
+    TWO_FACTOR_NOT_PENDING = "two_factor_not_pending"
+    INVALID_INVITE = "invalid_invite"
+    USER_NOT_FOUND = "user_not_found"
+    CANNOT_MODIFY_SELF = "cannot_modify_self"
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer, under the key ``error``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: ErrorCode
+    message: str
+    retry_after: int | None = None
+    details: list[dict[str, object]] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """``{"error": {...}}``: the shape of every 4xx and 5xx answer."""
+
+    error: ErrorBody

@@ -1,0 +1,183 @@
+"""The running server's shared parts: settings, database, keys, identity and claim state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.config import Settings
+from server.datakey import DataKey, DataKeyError, load_or_create_blocking
+from server.services.ratelimit import Allowlist, SlidingWindow
+from server.services.secrets import Passwords, human_code, random_id
+from server.services.tokens import TokenSigner
+from server.storage import meta
+from server.storage.engine import create_engine, migrate, sqlite_url
+from server.storage.tables import server_meta
+from server.tls import ensure_self_signed_blocking, fingerprint_blocking
+
+log = logging.getLogger(__name__)
+
+SETUP_CODE_FILE = "setup-code"
+_KEY_CHECK = b"roost key check"
+
+State = Literal["unclaimed", "ready"]
+
+
+def lan_addresses() -> list[str]:
+    """Non-loopback IPv4 addresses of this host's interfaces."""
+    import ifaddr  # a dependency of zeroconf; imported here to keep start-up light
+
+    found: list[str] = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str) and not ip.ip.startswith("127."):
+                found.append(ip.ip)
+    return found
+
+
+def _join(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class Runtime:
+    """Opened once per process by ``open``; everything a request handler may need."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_dir.expanduser().resolve()
+        self.engine: AsyncEngine
+        self.data_key: DataKey
+        self.tokens: TokenSigner
+        self.passwords: Passwords
+        self.server_id = ""
+        self.name = ""
+        self.state: State = "unclaimed"
+        self.cert_path: Path | None = None
+        self.key_path: Path | None = None
+        self.fingerprint: str | None = None
+        self.allowlist = Allowlist(settings.login_allowlist)
+        self.address_failures = SlidingWindow(
+            settings.address_failures_per_window, settings.address_window_s
+        )
+        self.claim_failures = SlidingWindow(5, 600)
+        self._state_listeners: list[Callable[[], None]] = []
+        self.bound_port: int = settings.port
+
+    @property
+    def setup_code_path(self) -> Path:
+        return self.data_dir / SETUP_CODE_FILE
+
+    async def open(self, *, serving: bool = True) -> None:
+        """Create or open the data directory, check the key, migrate, load identity.
+
+        Args:
+            serving: also prepare the certificate and the setup code (the CLI's maintenance
+                commands pass False).
+
+        Raises:
+            DataKeyError: the key file is missing or belongs to other data.
+        """
+        s = self.settings
+        await asyncio.to_thread(self.data_dir.mkdir, mode=0o700, parents=True, exist_ok=True)
+        db_file = self.data_dir / "roost.db"
+        is_new = not db_file.exists()
+        self.data_key = await asyncio.to_thread(
+            load_or_create_blocking, s.key_file, may_create=is_new
+        )
+        self.engine = create_engine(sqlite_url(self.data_dir))
+        await migrate(self.engine)
+        await self._load_identity()
+        self.tokens = TokenSigner(
+            self.data_key.derive("roost access tokens v1"), s.access_token_ttl_s
+        )
+        self.passwords = Passwords(
+            time_cost=s.argon2_time_cost,
+            memory_kib=s.argon2_memory_kib,
+            parallelism=s.argon2_parallelism,
+            max_concurrency=s.argon2_max_concurrency,
+        )
+        if not serving:
+            return
+        if not s.insecure_http:
+            if s.tls_cert is not None and s.tls_key is not None:
+                cert, key = s.tls_cert, s.tls_key
+            else:
+                cert, key = await asyncio.to_thread(
+                    ensure_self_signed_blocking, self.data_dir, self.name
+                )
+            self.cert_path, self.key_path = cert, key
+            self.fingerprint = await asyncio.to_thread(fingerprint_blocking, cert)
+        if self.state == "unclaimed":
+            await asyncio.to_thread(self._ensure_setup_code_blocking)
+
+    async def _load_identity(self) -> None:
+        async with self.engine.begin() as conn:
+            values = dict((await conn.execute(select(server_meta))).tuples().all())
+            if "server_id" not in values:
+                values = {
+                    "server_id": random_id(),
+                    "name": f"Roost on {socket.gethostname() or 'this computer'}"[:64],
+                    "state": "unclaimed",
+                    "key_check": self.data_key.seal(_KEY_CHECK, b"key-check").hex(),
+                }
+                await meta.put_many_txn(conn, values)
+        try:
+            self.data_key.open(bytes.fromhex(values["key_check"]), b"key-check")
+        except (InvalidTag, ValueError):
+            raise DataKeyError(
+                f"the data key {self.settings.key_file} does not belong to the data in "
+                f"{self.data_dir}. Point key_file at the key that was made with this data."
+            ) from None
+        self.server_id = values["server_id"]
+        self.name = values["name"]
+        self.state = "ready" if values["state"] == "ready" else "unclaimed"
+
+    def _ensure_setup_code_blocking(self) -> None:
+        path = self.setup_code_path
+        if path.exists():
+            return
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(human_code() + "\n")
+
+    def read_setup_code_blocking(self) -> str | None:
+        try:
+            return self.setup_code_path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+
+    def mark_claimed(self, name: str) -> None:
+        self.name = name
+        self.state = "ready"
+        self.setup_code_path.unlink(missing_ok=True)
+        for listener in list(self._state_listeners):
+            listener()
+
+    def public_addresses(self) -> list[str]:
+        """host:port pairs a client on the LAN can reach, for invite links."""
+        if self.settings.public_addresses:
+            return list(self.settings.public_addresses)
+        host = self.settings.host
+        if host not in ("0.0.0.0", "::"):  # noqa: S104 - comparing, not binding
+            return [_join(host, self.bound_port)]
+        addrs = [f"{socket.gethostname()}.local:{self.bound_port}"]
+        addrs.extend(_join(ip, self.bound_port) for ip in lan_addresses())
+        return addrs
+
+    def on_state_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` when the name or state changes; returns the unsubscribe function."""
+        self._state_listeners.append(listener)
+        return lambda: self._state_listeners.remove(listener)
+
+    async def close(self) -> None:
+        if hasattr(self, "engine"):
+            await self.engine.dispose()

@@ -1,0 +1,157 @@
+"""Running the server: bind, TLS, uvicorn, mDNS, and a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable, Generator
+from types import FrameType
+
+import uvicorn
+
+from server.config import Settings
+from server.discovery import Advertiser
+from server.http.app import create_app
+from server.runtime import Runtime
+from server.tls import format_fingerprint, server_context
+
+log = logging.getLogger("server")
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn re-raises a caught SIGTERM after shutting down, which ends the process with
+    status 143; systemd and shells read that as a crash. We stop and exit 0 instead, and
+    leave signals alone entirely when embedded (tests, the desktop app's bundled server)."""
+
+    def __init__(self, config: uvicorn.Config, handle_signals: bool) -> None:
+        super().__init__(config)
+        self._handle_signals = handle_signals
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if not self._handle_signals:
+            yield
+            return
+        import signal
+
+        def stop(sig: int, frame: FrameType | None) -> None:
+            log.info("received %s, shutting down", signal.Signals(sig).name)
+            self.should_exit = True
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+class RoostServer:
+    """One server process's life: ``start`` returns once it accepts connections."""
+
+    def __init__(
+        self, settings: Settings, *, handle_signals: bool = False, mdns: bool | None = None
+    ) -> None:
+        self.settings = settings
+        self.rt = Runtime(settings)
+        self.handle_signals = handle_signals
+        self.mdns = settings.mdns if mdns is None else mdns
+        self._server: _Uvicorn | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._advertiser: Advertiser | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.settings.insecure_http else "https"
+
+    @property
+    def base_url(self) -> str:
+        host = self.settings.host
+        if host in ("0.0.0.0", "::"):  # noqa: S104 - comparing, not binding
+            host = "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        return f"{self.scheme}://{host}:{self.rt.bound_port}"
+
+    async def start(self) -> None:
+        rt = self.rt
+        await rt.open()
+        sock = _bind(self.settings.host, self.settings.port)
+        rt.bound_port = sock.getsockname()[1]
+        ssl_factory: Callable[..., object] | None = None
+        if rt.cert_path is not None and rt.key_path is not None:
+            cert, key = rt.cert_path, rt.key_path
+            ssl_factory = lambda _cfg, _default: server_context(cert, key)  # noqa: E731
+        config = uvicorn.Config(
+            create_app(rt),
+            log_config=None,
+            access_log=self.settings.log_level == "debug",
+            proxy_headers=self.settings.insecure_http,  # trust X-Forwarded-For only behind a proxy
+            server_header=False,
+            ssl_context_factory=ssl_factory,  # type: ignore[arg-type]
+            timeout_graceful_shutdown=5,
+            lifespan="off",
+        )
+        self._server = _Uvicorn(config, self.handle_signals)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # surfaces the start-up error
+                raise RuntimeError("the server stopped while starting")
+            await asyncio.sleep(0.01)
+        self._log_banner()
+        if self.mdns:
+            self._advertiser = Advertiser(rt, self.settings.mdns_interfaces)
+            try:
+                await self._advertiser.start()
+            except OSError as exc:
+                # Discovery is a convenience: a box without multicast still serves by address.
+                log.warning("mDNS advertising is off: %s", exc)
+                self._advertiser = None
+
+    def _log_banner(self) -> None:
+        rt = self.rt
+        log.info("Roost %r listening on %s", rt.name, self.base_url)
+        if rt.fingerprint:
+            log.info("certificate fingerprint (SHA-256): %s", format_fingerprint(rt.fingerprint))
+        else:
+            log.warning("serving plain HTTP: only safe behind a TLS reverse proxy on this host")
+        if rt.state == "unclaimed":
+            code = rt.read_setup_code_blocking()
+            log.info(
+                "this server is unclaimed; setup code: %s (also in %s)", code, rt.setup_code_path
+            )
+
+    async def wait(self) -> None:
+        """Until the server stops (a signal, or ``stop``)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def stop(self) -> None:
+        if self._advertiser is not None:
+            await self._advertiser.stop()
+            self._advertiser = None
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+            self._server = None
+        await self.rt.close()
+        log.info("stopped")
+
+    async def run(self) -> None:
+        """Start, serve until told to stop, and clean up (the CLI's ``run``)."""
+        try:
+            await self.start()
+            await self.wait()
+        finally:
+            await self.stop()

@@ -1,0 +1,60 @@
+"""The one exception type the domain raises; the HTTP and WS layers turn it into an answer."""
+
+from __future__ import annotations
+
+from server.protocol.errors import ErrorCode
+
+_STATUS = {
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.INVALID_REQUEST: 422,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
+    ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.INVALID_SECOND_FACTOR: 401,
+    ErrorCode.INVALID_REFRESH_TOKEN: 401,
+    ErrorCode.REFRESH_TOKEN_REUSED: 401,
+    ErrorCode.SESSION_REVOKED: 401,
+    ErrorCode.ACCOUNT_DISABLED: 403,
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.ACCOUNT_LOCKED: 429,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.ALREADY_CLAIMED: 404,
+    ErrorCode.NOT_CLAIMED: 409,
+    ErrorCode.INVALID_SETUP_CODE: 403,
+    ErrorCode.USERNAME_TAKEN: 409,
+    ErrorCode.WEAK_PASSWORD: 422,
+    ErrorCode.WRONG_PASSWORD: 403,
+    ErrorCode.TWO_FACTOR_ALREADY_ENABLED: 409,
+    ErrorCode.TWO_FACTOR_NOT_ENABLED: 409,
+    ErrorCode.TWO_FACTOR_NOT_PENDING: 409,
+    ErrorCode.INVALID_INVITE: 403,
+    ErrorCode.USER_NOT_FOUND: 404,
+    ErrorCode.CANNOT_MODIFY_SELF: 409,
+}
+
+
+class ApiError(Exception):
+    """A refusal the caller can act on: a stable code, a sentence for people, maybe a wait."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        details: list[dict[str, object]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+        self.details = details
+
+    @property
+    def status(self) -> int:
+        return _STATUS[self.code]

@@ -1,0 +1,82 @@
+"""Random tokens, their stored hashes, and the argon2id password hasher with bounded concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# Crockford-like alphabet without look-alikes (0/O, 1/I/L): codes are read aloud and typed by hand.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+def random_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def random_id() -> str:
+    return secrets.token_hex(12)
+
+
+def human_code(groups: int = 3, size: int = 4) -> str:
+    """A code such as ``K7QM-2XPA-RT9C`` for a person to read out or type."""
+    return "-".join(
+        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(size)) for _ in range(groups)
+    )
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def token_hash(token: str) -> str:
+    """High-entropy tokens need no slow hash: SHA-256 stops a database leak from being a login."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Passwords:
+    """argon2id in a worker thread, at most ``max_concurrency`` at once (each takes
+    ``memory_kib`` of RAM)."""
+
+    MIN_LENGTH = 8
+
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, parallelism: int, max_concurrency: int
+    ) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+        self._slots = asyncio.Semaphore(max_concurrency)
+        # Verifying against this keeps the time of "no such user" equal to "wrong password".
+        self._dummy = self._hasher.hash(random_token())
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, stored: str | None, password: str) -> bool:
+        async with self._slots:
+            return await asyncio.to_thread(self._verify_blocking, stored, password)
+
+    def _verify_blocking(self, stored: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored or self._dummy, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False

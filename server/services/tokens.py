@@ -1,0 +1,90 @@
+"""Signed, short-lived bearer tokens (access tokens and second-factor challenges)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+
+from server.protocol.errors import ErrorCode
+from server.services.errors import ApiError
+from server.services.secrets import b64url, random_token, unb64url
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    session_id: str
+    expires_at: float
+
+
+class TokenSigner:
+    """HMAC-SHA256 over a compact JSON payload. The session behind an access token is still
+    checked on every use, so revoking a session stops its tokens at once."""
+
+    def __init__(self, key: bytes, access_ttl_s: int) -> None:
+        self._key = key
+        self.access_ttl_s = access_ttl_s
+
+    def _sign(self, payload: dict[str, object]) -> str:
+        body = b64url(json.dumps(payload, separators=(",", ":")).encode())
+        mac = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
+        return f"{body}.{b64url(mac)}"
+
+    def _verify(self, token: str, kind: str) -> dict[str, object]:
+        invalid = ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
+        body, sep, mac = token.partition(".")
+        if not sep or len(token) > 1024:
+            raise invalid
+        want = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
+        try:
+            if not hmac.compare_digest(want, unb64url(mac)):
+                raise invalid
+            payload = json.loads(unb64url(body))
+        except ValueError:
+            raise invalid from None
+        if not isinstance(payload, dict) or payload.get("t") != kind:
+            raise invalid
+        expires = payload.get("e")
+        if not isinstance(expires, int | float) or expires < time.time():
+            raise ApiError(ErrorCode.TOKEN_EXPIRED, "the token has expired; refresh it")
+        return payload
+
+    def access(self, user_id: int, session_id: str) -> str:
+        return self._sign(
+            {"t": "a", "u": user_id, "s": session_id, "e": int(time.time()) + self.access_ttl_s}
+        )
+
+    def verify_access(self, token: str) -> AccessClaims:
+        p = self._verify(token, "a")
+        uid, sid = p.get("u"), p.get("s")
+        if not isinstance(uid, int) or not isinstance(sid, str):
+            raise ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
+        return AccessClaims(uid, sid, float(p["e"]))  # type: ignore[arg-type]
+
+    def challenge(self, user_id: int, ttl_s: int, device_name: str) -> str:
+        return self._sign(
+            {
+                "t": "2fa",
+                "u": user_id,
+                "d": device_name,
+                "n": random_token(8),
+                "e": int(time.time()) + ttl_s,
+            }
+        )
+
+    def verify_challenge(self, token: str) -> tuple[int, str]:
+        """Returns the user id and the device name given with the password."""
+        try:
+            p = self._verify(token, "2fa")
+        except ApiError as exc:
+            raise ApiError(
+                ErrorCode.INVALID_SECOND_FACTOR,
+                "the sign-in step has expired or is not valid; start again with your password",
+            ) from exc
+        uid, device = p.get("u"), p.get("d")
+        if not isinstance(uid, int) or not isinstance(device, str):
+            raise ApiError(ErrorCode.INVALID_SECOND_FACTOR, "the sign-in step is not valid")
+        return uid, device

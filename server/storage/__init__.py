@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables, one query module per area, engine set-up and migrations."""

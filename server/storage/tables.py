@@ -1,0 +1,126 @@
+"""The schema as SQLAlchemy Core tables; migrations in ``migrations/`` must produce exactly this."""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Times are Unix seconds as floats: portable between SQLite and PostgreSQL, cheap to compare.
+
+server_meta = Table(
+    "server_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(32), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("deleted_at", Float, nullable=True),
+    Column("totp_secret", LargeBinary, nullable=True),  # sealed under the data key
+    Column("totp_enabled", Boolean, nullable=False, default=False),
+    Column("totp_last_step", Integer, nullable=True),  # refuses a replayed code
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_login_at", Float, nullable=True),
+)
+
+device_sessions = Table(
+    "device_sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("device_name", String(64), nullable=False),
+    Column("ip", String(64), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+    Column("revoke_reason", String(32), nullable=True),
+    Index("ix_device_sessions_user", "user_id"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "session_id",
+        String(32),
+        ForeignKey("device_sessions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", Float, nullable=False),
+    Column("spent_at", Float, nullable=True),
+    Index("ix_refresh_tokens_session", "session_id"),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", Float, nullable=True),
+    Index("ix_recovery_codes_user", "user_id"),
+)
+
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+    Index("ix_one_time_codes_user", "user_id"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("note", String(200), nullable=False, default=""),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+    Column("used_by", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("revoked_at", Float, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("detail", Text, nullable=False, default="{}"),
+    Index("ix_audit_log_at", "at"),
+)

@@ -1,0 +1,79 @@
+"""The server's TLS certificate: made at first start, pinned by clients through its fingerprint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import os
+import socket
+import ssl
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+CERT_NAME = "tls-cert.pem"
+KEY_NAME = "tls-key.pem"
+
+
+def ensure_self_signed_blocking(data_dir: Path, server_name: str) -> tuple[Path, Path]:
+    """Return the cert and key paths in ``data_dir``, making an ECDSA P-256 pair if absent."""
+    cert_path, key_path = data_dir / CERT_NAME, data_dir / KEY_NAME
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    host = socket.gethostname() or "roost"
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, server_name[:64])])
+    now = dt.datetime.now(dt.UTC)
+    sans: list[x509.GeneralName] = [
+        x509.DNSName(host),
+        x509.DNSName(f"{host}.local"),
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    ]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        # Clients pin the fingerprint, not a CA chain, so a long life avoids a surprise re-pin.
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
+
+
+def fingerprint_blocking(cert_path: Path) -> str:
+    """SHA-256 of the certificate's DER encoding, lower-case hex: what clients pin."""
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def format_fingerprint(fp: str) -> str:
+    """``AB:CD:...`` in groups, as people compare it by eye."""
+    return ":".join(fp[i : i + 2] for i in range(0, len(fp), 2)).upper()
+
+
+def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
+    """A server context that speaks TLS 1.2 and 1.3 only."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(str(cert_path), str(key_path))
+    return ctx
