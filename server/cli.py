@@ -144,7 +144,9 @@ def _read_info_blocking(settings: Settings) -> dict[str, Any]:
     engine = create_engine(f"sqlite:///{db}")
     try:
         with engine.connect() as conn:
-            meta: dict[str, str] = dict(conn.execute(select(server_meta)).tuples().all())
+            meta: dict[str, str] = dict(
+                conn.execute(select(server_meta.c.key, server_meta.c.value)).all()
+            )
     finally:
         engine.dispose()
     out.update(state=meta.get("state"), name=meta.get("name"), server_id=meta.get("server_id"))

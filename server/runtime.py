@@ -121,7 +121,9 @@ class Runtime:
 
     async def _load_identity(self) -> None:
         async with self.engine.begin() as conn:
-            values = dict((await conn.execute(select(server_meta))).tuples().all())
+            values = dict(
+                (await conn.execute(select(server_meta.c.key, server_meta.c.value))).all()
+            )
             if "server_id" not in values:
                 values = {
                     "server_id": random_id(),

@@ -85,8 +85,12 @@ class RoostServer:
 
     async def start(self) -> None:
         rt = self.rt
-        await rt.open()
-        sock = _bind(self.settings.host, self.settings.port)
+        try:
+            await rt.open()
+            sock = _bind(self.settings.host, self.settings.port)
+        except BaseException:
+            await rt.close()
+            raise
         rt.bound_port = sock.getsockname()[1]
         ssl_factory: Callable[..., object] | None = None
         if rt.cert_path is not None and rt.key_path is not None:
@@ -99,7 +103,8 @@ class RoostServer:
             proxy_headers=self.settings.insecure_http,  # trust X-Forwarded-For only behind a proxy
             server_header=False,
             ssl_context_factory=ssl_factory,  # type: ignore[arg-type]
-            timeout_graceful_shutdown=5,
+            # Idle TLS keep-alive clients never answer close_notify; don't wait long for them.
+            timeout_graceful_shutdown=3,
             lifespan="off",
         )
         self._server = _Uvicorn(config, self.handle_signals)
