@@ -75,6 +75,18 @@ class Settings(BaseModel):
     address_failures_per_window: int = Field(default=20, ge=1, le=10_000)
     address_window_s: int = Field(default=600, ge=1, le=86_400)
 
+    # messaging limits, all advertised in GET /api/v1/server
+    max_group_size: int = Field(default=256, ge=2, le=10_000)
+    max_message_chars: int = Field(default=4000, ge=1, le=65_536)
+    send_rate_per_s: float = Field(default=20.0, gt=0, le=1_000_000)
+    send_burst: int = Field(default=60, ge=1, le=1_000_000)
+    typing_enabled: bool = True
+    presence_enabled: bool = True
+    ws_auth_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # Frames a slow client may have waiting before it is disconnected: bounded memory per client.
+    ws_queue_frames: int = Field(default=2000, ge=10, le=1_000_000)
+    ws_max_frame_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
+
     @field_validator("host")
     @classmethod
     def _host_is_an_address(cls, value: str) -> str:

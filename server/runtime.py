@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.config import Settings
 from server.datakey import DataKey, DataKeyError, load_or_create_blocking
+from server.protocol.ws import CLOSE_SESSION_ENDED
+from server.services.events import EventWriter
+from server.services.hub import Hub
+from server.services.memberships import Memberships
 from server.services.ratelimit import Allowlist, SlidingWindow
 from server.services.secrets import Passwords, human_code, random_id
 from server.services.tokens import TokenSigner
@@ -71,6 +75,11 @@ class Runtime:
         self.claim_failures = SlidingWindow(5, 600)
         self._state_listeners: list[Callable[[], None]] = []
         self.bound_port: int = settings.port
+        self.memberships = Memberships()
+        self.hub = Hub(
+            self.memberships, presence=settings.presence_enabled, typing=settings.typing_enabled
+        )
+        self.writer: EventWriter | None = None
 
     @property
     def setup_code_path(self) -> Path:
@@ -107,6 +116,9 @@ class Runtime:
         )
         if not serving:
             return
+        await self.memberships.load(self.engine)
+        self.writer = EventWriter(self.engine, self.data_key, self.hub)
+        self.writer.start()
         if not s.insecure_http:
             if s.tls_cert is not None and s.tls_key is not None:
                 cert, key = s.tls_cert, s.tls_key
@@ -164,6 +176,14 @@ class Runtime:
         for listener in list(self._state_listeners):
             listener()
 
+    def sessions_ended(
+        self, user_id: int, *, only: str | None = None, keep: str | None = None
+    ) -> None:
+        """Disconnect live connections of sessions just revoked (call after the commit)."""
+        self.hub.end_sessions(
+            user_id, only=only, keep=keep, code=CLOSE_SESSION_ENDED, reason="signed out"
+        )
+
     def public_addresses(self) -> list[str]:
         """host:port pairs a client on the LAN can reach, for invite links."""
         if self.settings.public_addresses:
@@ -181,5 +201,8 @@ class Runtime:
         return lambda: self._state_listeners.remove(listener)
 
     async def close(self) -> None:
+        if self.writer is not None:
+            await self.writer.stop()
+            self.writer = None
         if hasattr(self, "engine"):
             await self.engine.dispose()

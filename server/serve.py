@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable, Generator
 from types import FrameType
 
@@ -14,10 +15,14 @@ import uvicorn
 from server.config import Settings
 from server.discovery import Advertiser
 from server.http.app import create_app
+from server.protocol.ws import CLOSE_SHUTDOWN
 from server.runtime import Runtime
+from server.storage.accounts import valid_sessions_txn
 from server.tls import format_fingerprint, server_context
 
 log = logging.getLogger("server")
+
+SWEEP_EVERY_S = 15.0
 
 
 class _Uvicorn(uvicorn.Server):
@@ -70,6 +75,7 @@ class RoostServer:
         self._server: _Uvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._advertiser: Advertiser | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def scheme(self) -> str:
@@ -102,6 +108,11 @@ class RoostServer:
             access_log=self.settings.log_level == "debug",
             proxy_headers=self.settings.insecure_http,  # trust X-Forwarded-For only behind a proxy
             server_header=False,
+            # Frames above ws_max_frame_bytes get an error result; only beyond this hard cap
+            # does the protocol layer close the connection (1009).
+            ws_max_size=max(1 << 20, self.settings.ws_max_frame_bytes * 4),
+            ws_ping_interval=20.0,
+            ws_ping_timeout=20.0,
             ssl_context_factory=ssl_factory,  # type: ignore[arg-type]
             # Idle TLS keep-alive clients never answer close_notify; don't wait long for them.
             timeout_graceful_shutdown=3,
@@ -115,6 +126,7 @@ class RoostServer:
                 raise RuntimeError("the server stopped while starting")
             await asyncio.sleep(0.01)
         self._log_banner()
+        self._sweeper = asyncio.create_task(self._sweep_sessions(), name="session-sweeper")
         if self.mdns:
             self._advertiser = Advertiser(rt, self.settings.mdns_interfaces)
             try:
@@ -123,6 +135,25 @@ class RoostServer:
                 # Discovery is a convenience: a box without multicast still serves by address.
                 log.warning("mDNS advertising is off: %s", exc)
                 self._advertiser = None
+
+    async def _sweep_sessions(self) -> None:
+        """Revocations made in this process disconnect at once; this catches the rest (the
+        console's reset-password, another node) within SWEEP_EVERY_S."""
+        rt = self.rt
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            live = rt.hub.sessions()
+            if not live:
+                continue
+            try:
+                async with rt.engine.connect() as conn:
+                    valid = await valid_sessions_txn(conn, list(live), time.time())
+            except Exception:  # a busy database must not end the sweeper
+                log.exception("session sweep failed")
+                continue
+            for session_id, user_id in live.items():
+                if session_id not in valid:
+                    rt.sessions_ended(user_id, only=session_id)
 
     def _log_banner(self) -> None:
         rt = self.rt
@@ -143,10 +174,14 @@ class RoostServer:
             await asyncio.shield(self._task)
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         if self._advertiser is not None:
             await self._advertiser.stop()
             self._advertiser = None
         if self._server is not None and self._task is not None:
+            self.rt.hub.end_all(CLOSE_SHUTDOWN, "server shutting down")
             self._server.should_exit = True
             await self._task
             self._server = None

@@ -6,11 +6,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from server import __version__
-from server.http import errors, routes_admin, routes_auth, routes_server
+from server.http import errors, routes_admin, routes_auth, routes_chat, routes_server
 from server.http.body_limit import BodyLimit
 from server.runtime import Runtime
 from server.services.accounts import Accounts
 from server.services.admin import Admin
+from server.services.chat import Chat
 
 
 def create_app(rt: Runtime) -> ASGIApp:
@@ -24,8 +25,11 @@ def create_app(rt: Runtime) -> ASGIApp:
     app.state.runtime = rt
     app.state.accounts = accounts = Accounts(rt)
     app.state.admin = Admin(rt, accounts)
+    assert rt.writer is not None, "the runtime must be opened for serving"
+    app.state.chat = Chat(rt, rt.memberships, rt.hub, rt.writer)
     errors.install(app)
     app.include_router(routes_server.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_chat.router)
     return BodyLimit(app, rt.settings.max_body_bytes)

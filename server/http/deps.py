@@ -10,6 +10,7 @@ from server.protocol.errors import ErrorCode
 from server.runtime import Runtime
 from server.services.accounts import Accounts, Principal
 from server.services.admin import Admin
+from server.services.chat import Chat
 from server.services.errors import ApiError
 
 
@@ -25,6 +26,11 @@ def accounts(request: Request) -> Accounts:
 
 def admin(request: Request) -> Admin:
     svc: Admin = request.app.state.admin
+    return svc
+
+
+def chat(request: Request) -> Chat:
+    svc: Chat = request.app.state.chat
     return svc
 
 
@@ -63,6 +69,7 @@ async def admin_user(who: Annotated[Principal, Depends(user)]) -> Principal:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 AccountsDep = Annotated[Accounts, Depends(accounts)]
 AdminDep = Annotated[Admin, Depends(admin)]
+ChatDep = Annotated[Chat, Depends(chat)]
 IpDep = Annotated[str | None, Depends(client_ip)]
 AnyUser = Annotated[Principal, Depends(any_user)]
 User = Annotated[Principal, Depends(user)]

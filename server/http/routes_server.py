@@ -32,8 +32,13 @@ def server_info(rt: Runtime) -> ServerInfo:
             max_body_bytes=rt.settings.max_body_bytes,
             password_min_length=Passwords.MIN_LENGTH,
             access_token_ttl_s=rt.settings.access_token_ttl_s,
+            max_group_size=rt.settings.max_group_size,
+            max_message_chars=rt.settings.max_message_chars,
+            send_rate_per_s=rt.settings.send_rate_per_s,
+            send_burst=rt.settings.send_burst,
+            ws_max_frame_bytes=rt.settings.ws_max_frame_bytes,
         ),
-        features=Features(),
+        features=Features(typing=rt.settings.typing_enabled, presence=rt.settings.presence_enabled),
     )
 
 

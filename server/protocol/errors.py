@@ -47,6 +47,24 @@ class ErrorCode(StrEnum):
     USER_NOT_FOUND = "user_not_found"
     CANNOT_MODIFY_SELF = "cannot_modify_self"
 
+    # real-time protocol
+    INVALID_FRAME = "invalid_frame"
+    UNKNOWN_COMMAND = "unknown_command"
+    ID_NOT_INCREASING = "id_not_increasing"
+    FRAME_TOO_LARGE = "frame_too_large"
+    FEATURE_DISABLED = "feature_disabled"
+
+    # conversations and messages
+    CONVERSATION_NOT_FOUND = "conversation_not_found"
+    NOT_A_MEMBER = "not_a_member"
+    ALREADY_MEMBER = "already_member"
+    GROUP_FULL = "group_full"
+    MESSAGE_NOT_FOUND = "message_not_found"
+    NOT_AUTHOR = "not_author"
+    MESSAGE_TOO_LONG = "message_too_long"
+    OWNER_MUST_TRANSFER = "owner_must_transfer"
+    NOT_A_GROUP = "not_a_group"
+
 
 class ErrorBody(BaseModel):
     """The body of every error answer, under the key ``error``."""

@@ -12,11 +12,18 @@ class Limits(Response):
     max_body_bytes: int
     password_min_length: int
     access_token_ttl_s: int
+    max_group_size: int
+    max_message_chars: int
+    send_rate_per_s: float
+    send_burst: int
+    ws_max_frame_bytes: int
 
 
 class Features(Response):
     two_factor: bool = True
     registration: Literal["invite_only"] = "invite_only"
+    typing: bool
+    presence: bool
 
 
 class ServerInfo(Response):

@@ -308,6 +308,7 @@ class Accounts:
                     detail={"session_id": row.session_id},
                 )
         if reuse:
+            self.rt.sessions_ended(row.user_id, only=row.session_id)
             raise ApiError(
                 ErrorCode.REFRESH_TOKEN_REUSED,
                 "this sign-in was used from two places; it has been ended. Sign in again",
@@ -336,6 +337,7 @@ class Accounts:
             )
         if n == 0:
             raise ApiError(ErrorCode.NOT_FOUND, "no such session")
+        self.rt.sessions_ended(who.user_id, only=session_id)
 
     async def list_sessions(self, who: Principal) -> list[SessionInfo]:
         async with self.rt.engine.connect() as conn:
@@ -383,6 +385,7 @@ class Accounts:
             )
             user = await q.get_user_txn(conn, who.user_id)
         assert user is not None
+        self.rt.sessions_ended(who.user_id, keep=who.session_id)
         return user_info(user)
 
     # --- two-factor -------------------------------------------------------------------------

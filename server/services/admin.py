@@ -166,6 +166,8 @@ class Admin:
             )
             row = await q.get_user_txn(conn, user_id)
         assert row is not None
+        if values.get("disabled"):
+            self.rt.sessions_ended(user_id)
         return admin_user(row)
 
     async def disable(self, actor: Principal, user_id: int, ip: str | None) -> AdminUser:
@@ -191,6 +193,7 @@ class Admin:
             )
             row = await q.get_user_txn(conn, user_id)
         assert row is not None
+        self.rt.sessions_ended(user_id)
         return OneTimeSecret(user=admin_user(row), one_time_code=code)
 
     async def reset_totp(self, actor: Principal, user_id: int, ip: str | None) -> OneTimeSecret:
@@ -219,6 +222,7 @@ class Admin:
             )
             row = await q.get_user_txn(conn, user_id)
         assert row is not None
+        self.rt.sessions_ended(user_id)
         return OneTimeSecret(user=admin_user(row), one_time_code=code, expires_in=RESET_CODE_TTL_S)
 
     async def set_role(
@@ -274,6 +278,7 @@ class Admin:
                 ip=ip,
                 detail={"username": row.username},
             )
+        self.rt.sessions_ended(user_id)
 
     # --- invites ----------------------------------------------------------------------------
 

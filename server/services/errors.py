@@ -35,6 +35,22 @@ _STATUS = {
     ErrorCode.INVALID_INVITE: 403,
     ErrorCode.USER_NOT_FOUND: 404,
     ErrorCode.CANNOT_MODIFY_SELF: 409,
+    ErrorCode.INVALID_FRAME: 400,
+    ErrorCode.UNKNOWN_COMMAND: 400,
+    ErrorCode.ID_NOT_INCREASING: 400,
+    ErrorCode.FRAME_TOO_LARGE: 413,
+    ErrorCode.FEATURE_DISABLED: 409,
+    # A conversation the caller may not see is "not found", never "forbidden": its existence
+    # is itself private.
+    ErrorCode.CONVERSATION_NOT_FOUND: 404,
+    ErrorCode.NOT_A_MEMBER: 404,
+    ErrorCode.ALREADY_MEMBER: 409,
+    ErrorCode.GROUP_FULL: 409,
+    ErrorCode.MESSAGE_NOT_FOUND: 404,
+    ErrorCode.NOT_AUTHOR: 403,
+    ErrorCode.MESSAGE_TOO_LONG: 413,
+    ErrorCode.OWNER_MUST_TRANSFER: 409,
+    ErrorCode.NOT_A_GROUP: 409,
 }
 
 

@@ -59,3 +59,26 @@ class Allowlist:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
         return any(ip in net for net in self._networks)
+
+
+class TokenBucket:
+    """``rate`` per second with bursts of ``burst``, per key (the send limit)."""
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self._clock = clock
+        self._state: dict[object, tuple[float, float]] = {}
+
+    def take(self, key: object) -> float | None:
+        """Spend one token; returns None, or the seconds until one is available."""
+        now = self._clock()
+        tokens, last = self._state.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._state[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        self._state[key] = (tokens - 1.0, now)
+        return None

@@ -232,3 +232,19 @@ async def use_one_time_code_txn(
         .values(used_at=now)
     )
     return res.rowcount == 1
+
+
+async def valid_sessions_txn(conn: AsyncConnection, session_ids: list[str], now: float) -> set[str]:
+    """Which of these sessions may still be connected (not revoked or expired, user usable)."""
+    q = (
+        select(device_sessions.c.id)
+        .join(users, users.c.id == device_sessions.c.user_id)
+        .where(
+            device_sessions.c.id.in_(session_ids),
+            device_sessions.c.revoked_at.is_(None),
+            device_sessions.c.expires_at > now,
+            users.c.disabled.is_(False),
+            users.c.deleted_at.is_(None),
+        )
+    )
+    return set((await conn.execute(q)).scalars())

@@ -124,3 +124,87 @@ audit_log = Table(
     Column("detail", Text, nullable=False, default="{}"),
     Index("ix_audit_log_at", "at"),
 )
+
+# --- messaging ----------------------------------------------------------------------------------
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),  # direct | group
+    # "<low user id>:<high user id>" for direct conversations: one per pair of users.
+    Column("direct_key", String(40), nullable=True, unique=True),
+    Column("name", String(100), nullable=False, default=""),
+    Column("topic", String(500), nullable=False, default=""),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", Float, nullable=False),
+    # The newest seq: the next event takes last_seq + 1 in the transaction that stores it.
+    Column("last_seq", Integer, nullable=False, default=0),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),  # owner | admin | member
+    Column("joined_seq", Integer, nullable=False),
+    # Set when the member leaves or is removed: they keep what they saw, and nothing more.
+    Column("left_seq", Integer, nullable=True),
+    Column("read_seq", Integer, nullable=False, default=0),
+    Index("ix_members_user", "user_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("sender_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("client_id", String(64), nullable=True),
+    Column("target_seq", Integer, nullable=True),  # edit, delete, reaction, reply
+    Column("created_at", Float, nullable=False),
+    # JSON content sealed under the data key, bound to (conversation, seq).
+    Column("content", LargeBinary, nullable=True),
+    Column("edited_at", Float, nullable=True),
+    Column("deleted_at", Float, nullable=True),
+    # A client's resend of the same client_id finds the first copy instead of making another.
+    Index("ux_events_sender_client", "sender_id", "client_id", unique=True),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("conversation_id", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("emoji", String(32), primary_key=True),
+)
+
+conversation_invites = Table(
+    "conversation_invites",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)

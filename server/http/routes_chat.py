@@ -1,0 +1,57 @@
+"""REST views of conversations and history, and the WebSocket endpoint itself."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket
+
+from server.http.deps import ChatDep, User
+from server.protocol.chat import Conversation, ConversationList, Directory, EventPage
+from server.runtime import Runtime
+from server.ws import handlers  # noqa: F401 - registers the commands
+from server.ws.connection import Connection
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/conversations", tags=["chat"])
+async def list_conversations(who: User, svc: ChatDep) -> ConversationList:
+    return ConversationList(conversations=await svc.conversations(who.user_id))
+
+
+@router.get("/conversations/{conversation_id}", tags=["chat"])
+async def get_conversation(conversation_id: int, who: User, svc: ChatDep) -> Conversation:
+    return await svc.get(who.user_id, conversation_id)
+
+
+@router.get("/conversations/{conversation_id}/events", tags=["chat"])
+async def history(
+    conversation_id: int,
+    who: User,
+    svc: ChatDep,
+    before: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> EventPage:
+    """A page of events: the newest ``limit`` below ``before``, or the oldest above ``after``."""
+    return await svc.history(who.user_id, conversation_id, before=before, after=after, limit=limit)
+
+
+@router.get("/users", tags=["chat"])
+async def directory(_: User, svc: ChatDep) -> Directory:
+    return Directory(users=await svc.directory())
+
+
+@router.websocket("/ws")
+async def websocket(ws: WebSocket) -> None:
+    rt: Runtime = ws.app.state.runtime
+    s = rt.settings
+    conn = Connection(
+        ws,
+        accounts=ws.app.state.accounts,
+        chat=ws.app.state.chat,
+        hub=rt.hub,
+        auth_timeout_s=s.ws_auth_timeout_s,
+        queue_limit=s.ws_queue_frames,
+        max_frame_bytes=s.ws_max_frame_bytes,
+    )
+    await conn.serve()

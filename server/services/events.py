@@ -1,0 +1,283 @@
+"""The event writer: one task gives every event its seq and commits sends in groups.
+
+Invariants (DESIGN.md): seq is assigned in the transaction that stores the event, with no gaps;
+a send is acknowledged only after its commit; a repeated client_id returns the first ack.
+Many sends share one transaction (group commit), so the cost of a durable commit (an fsync on
+SQLite) is paid once per batch, not once per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.datakey import DataKey
+from server.protocol.chat import Ack, EventKind
+from server.protocol.errors import ErrorCode
+from server.services.errors import ApiError
+from server.services.hub import Hub, Peer, event_frame
+from server.storage import chat as q
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 512
+
+Apply = Callable[[AsyncConnection, int, float], Awaitable[None]]
+
+
+def content_ad(conversation_id: int, seq: int) -> bytes:
+    """Associated data: a sealed body moved to another place in the database won't open."""
+    return b"event:%d:%d" % (conversation_id, seq)
+
+
+def seal_content(key: DataKey, conversation_id: int, seq: int, content: dict[str, Any]) -> bytes:
+    raw = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return key.seal(raw, content_ad(conversation_id, seq))
+
+
+def open_content(key: DataKey, row: Any) -> dict[str, Any] | None:
+    if row.content is None:
+        return None
+    try:
+        value = json.loads(key.open(row.content, content_ad(row.conversation_id, row.seq)))
+    except (InvalidTag, ValueError):
+        log.error(
+            "event %s:%s does not decrypt; it was changed on disk", row.conversation_id, row.seq
+        )
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def event_dict(row: Any, content: dict[str, Any] | None) -> dict[str, Any]:
+    """The wire form of a stored event (server/protocol/chat.py ``Event``)."""
+    return {
+        "conversation_id": row.conversation_id,
+        "seq": row.seq,
+        "kind": row.kind,
+        "sender_id": row.sender_id,
+        "client_id": row.client_id,
+        "target_seq": row.target_seq,
+        "created_at": row.created_at,
+        "content": content,
+        "edited_at": row.edited_at,
+        "deleted": row.deleted_at is not None,
+    }
+
+
+@dataclass(eq=False, slots=True)
+class Append:
+    """A request to store one event.
+
+    Attributes:
+        check: raises ApiError if the event may not be stored; runs in commit order against
+            the in-memory membership, just before the seq is taken.
+        apply: further writes in the same transaction (edit the target, add a member…).
+        after: in-memory changes once committed (membership).
+        exclusive: changes membership, so it commits alone and later checks see its effect.
+        also_notify: users to tell besides the members (someone just removed).
+    """
+
+    conversation_id: int
+    kind: EventKind
+    sender_id: int | None
+    client_id: str | None
+    content: dict[str, Any]
+    target_seq: int | None = None
+    check: Callable[[], None] | None = None
+    apply: Apply | None = None
+    after: Callable[[int], None] | None = None
+    exclusive: bool = False
+    also_notify: tuple[int, ...] = ()
+    origin: Peer | None = None
+    future: asyncio.Future[Ack] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    followers: list[Append] = field(default_factory=list)
+
+    def resolve(self, ack: Ack) -> None:
+        if not self.future.done():
+            self.future.set_result(ack)
+        for f in self.followers:
+            f.resolve(ack.model_copy(update={"duplicate": True}))
+
+    def fail(self, exc: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(exc)
+        for f in self.followers:
+            f.fail(exc)
+
+
+class EventWriter:
+    def __init__(self, engine: AsyncEngine, key: DataKey, hub: Hub) -> None:
+        self.engine = engine
+        self.key = key
+        self.hub = hub
+        self._queue: asyncio.Queue[Append | None] = asyncio.Queue()
+        self._carry: Append | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.batches = 0
+        self.committed = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="event-writer")
+
+    async def stop(self) -> None:
+        """Commit what is queued, then end."""
+        self._closed = True
+        self._queue.put_nowait(None)
+        if self._task is not None:
+            await self._task
+
+    async def append(self, item: Append) -> Ack:
+        if self._closed:
+            raise ApiError(ErrorCode.INTERNAL_ERROR, "the server is shutting down; send again")
+        self._queue.put_nowait(item)
+        # Shielded: a client that disconnects while waiting must not cancel the commit.
+        return await asyncio.shield(item.future)
+
+    async def _run(self) -> None:
+        while True:
+            if self._carry is not None:
+                first, self._carry = self._carry, None
+            else:
+                got = await self._queue.get()
+                if got is None:
+                    return
+                first = got
+            batch = [first]
+            while not first.exclusive and len(batch) < MAX_BATCH and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    self._queue.put_nowait(None)  # stop after this batch
+                    break
+                if nxt.exclusive:
+                    self._carry = nxt
+                    break
+                batch.append(nxt)
+            try:
+                await self._commit(batch)
+            except Exception:  # one bad batch must never stop the writer
+                log.exception("event batch failed")
+                for item in batch:
+                    item.fail(
+                        ApiError(
+                            ErrorCode.INTERNAL_ERROR, "the message was not stored; send it again"
+                        )
+                    )
+
+    async def _commit(self, batch: list[Append]) -> None:
+        unique: list[Append] = []
+        seen: dict[tuple[int, str], Append] = {}
+        for item in batch:
+            if item.client_id is not None and item.sender_id is not None:
+                k = (item.sender_id, item.client_id)
+                if k in seen:
+                    seen[k].followers.append(item)
+                    continue
+                seen[k] = item
+            unique.append(item)
+        now = time.time()
+        stored: list[tuple[Append, int]] = []
+        try:
+            async with self.engine.begin() as conn:
+                existing = await q.find_by_client_ids_txn(conn, list(seen))
+                todo: list[Append] = []
+                for item in unique:
+                    if item.client_id is not None and item.sender_id is not None:
+                        prior = existing.get((item.sender_id, item.client_id))
+                        if prior is not None:
+                            item.resolve(
+                                Ack(
+                                    conversation_id=prior.conversation_id,
+                                    seq=prior.seq,
+                                    created_at=prior.created_at,
+                                    duplicate=True,
+                                )
+                            )
+                            continue
+                    if item.check is not None:
+                        try:
+                            item.check()
+                        except ApiError as exc:
+                            item.fail(exc)
+                            continue
+                    todo.append(item)
+                by_conv: dict[int, list[Append]] = {}
+                for item in todo:
+                    by_conv.setdefault(item.conversation_id, []).append(item)
+                rows: list[dict[str, Any]] = []
+                for conv, items in by_conv.items():
+                    last = await q.reserve_seqs_txn(conn, conv, len(items))
+                    if last is None:
+                        for item in items:
+                            item.fail(
+                                ApiError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
+                            )
+                        continue
+                    seq = last - len(items)
+                    for item in items:
+                        seq += 1
+                        stored.append((item, seq))
+                        rows.append(
+                            {
+                                "conversation_id": conv,
+                                "seq": seq,
+                                "kind": item.kind.value,
+                                "sender_id": item.sender_id,
+                                "client_id": item.client_id,
+                                "target_seq": item.target_seq,
+                                "created_at": now,
+                                "content": seal_content(self.key, conv, seq, item.content),
+                            }
+                        )
+                if rows:
+                    await q.insert_events_txn(conn, rows)
+                for item, seq in stored:
+                    if item.apply is not None:
+                        await item.apply(conn, seq, now)
+        except Exception:
+            if len(unique) > 1:
+                # One bad apple (say, a duplicate sent at the same instant through another
+                # node) must not sink the rest: commit them one by one.
+                for item in unique:
+                    if not item.future.done():
+                        await self._commit([item])
+                return
+            raise
+        self.batches += 1
+        self.committed += len(stored)
+        hub = self.hub
+        for item, seq in stored:
+            if item.after is not None:
+                item.after(seq)
+            item.resolve(Ack(conversation_id=item.conversation_id, seq=seq, created_at=now))
+            frame = event_frame(
+                {
+                    "conversation_id": item.conversation_id,
+                    "seq": seq,
+                    "kind": item.kind.value,
+                    "sender_id": item.sender_id,
+                    "client_id": item.client_id,
+                    "target_seq": item.target_seq,
+                    "created_at": now,
+                    "content": item.content,
+                    "edited_at": None,
+                    "deleted": False,
+                }
+            )
+            hub.publish(
+                item.conversation_id,
+                frame,
+                origin=item.origin,
+                also=item.also_notify,
+                key=(item.conversation_id, seq),
+            )

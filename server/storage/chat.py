@@ -1,0 +1,315 @@
+"""Queries on conversations, members, events, reactions and conversation invites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.storage.tables import (
+    conversation_invites,
+    conversations,
+    events,
+    members,
+    reactions,
+    users,
+)
+
+
+async def find_by_client_ids_txn(
+    conn: AsyncConnection, keys: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], Any]:
+    if not keys:
+        return {}
+    q = select(
+        events.c.sender_id,
+        events.c.client_id,
+        events.c.conversation_id,
+        events.c.seq,
+        events.c.created_at,
+    ).where(tuple_(events.c.sender_id, events.c.client_id).in_(list(keys)))
+    return {(r.sender_id, r.client_id): r for r in (await conn.execute(q)).all()}
+
+
+async def reserve_seqs_txn(conn: AsyncConnection, conversation_id: int, n: int) -> int | None:
+    """Take ``n`` seqs; returns the new last_seq (the block is last-n+1 .. last), or None if
+    there is no such conversation. The row lock serialises writers on PostgreSQL too."""
+    res = await conn.execute(
+        update(conversations)
+        .where(conversations.c.id == conversation_id)
+        .values(last_seq=conversations.c.last_seq + n)
+        .returning(conversations.c.last_seq)
+    )
+    row = res.first()
+    return None if row is None else int(row[0])
+
+
+async def insert_events_txn(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    await conn.execute(insert(events), rows)
+
+
+async def get_event_txn(conn: AsyncConnection, conversation_id: int, seq: int) -> Any:
+    q = select(events).where(events.c.conversation_id == conversation_id, events.c.seq == seq)
+    return (await conn.execute(q)).first()
+
+
+async def events_after_txn(
+    conn: AsyncConnection, conversation_id: int, after: int, upto: int | None, limit: int
+) -> list[Any]:
+    cond = [events.c.conversation_id == conversation_id, events.c.seq > after]
+    if upto is not None:
+        cond.append(events.c.seq <= upto)
+    q = select(events).where(and_(*cond)).order_by(events.c.seq).limit(limit)
+    return list((await conn.execute(q)).all())
+
+
+async def events_before_txn(
+    conn: AsyncConnection, conversation_id: int, before: int, upto: int | None, limit: int
+) -> list[Any]:
+    """Newest first, strictly below ``before``."""
+    cond = [events.c.conversation_id == conversation_id, events.c.seq < before]
+    if upto is not None:
+        cond.append(events.c.seq <= upto)
+    q = select(events).where(and_(*cond)).order_by(events.c.seq.desc()).limit(limit)
+    return list((await conn.execute(q)).all())
+
+
+async def update_event_content_txn(
+    conn: AsyncConnection, conversation_id: int, seq: int, **values: Any
+) -> None:
+    await conn.execute(
+        update(events)
+        .where(events.c.conversation_id == conversation_id, events.c.seq == seq)
+        .values(**values)
+    )
+
+
+async def scrub_edits_txn(
+    conn: AsyncConnection, conversation_id: int, target: int, now: float
+) -> None:
+    """A deleted message's text must not live on in the edits that changed it."""
+    await conn.execute(
+        update(events)
+        .where(
+            events.c.conversation_id == conversation_id,
+            events.c.target_seq == target,
+            events.c.kind == "edit",
+        )
+        .values(content=None, deleted_at=now)
+    )
+    await conn.execute(
+        delete(reactions).where(
+            reactions.c.conversation_id == conversation_id, reactions.c.seq == target
+        )
+    )
+
+
+async def set_reaction_txn(
+    conn: AsyncConnection, conversation_id: int, seq: int, user_id: int, emoji: str, add: bool
+) -> None:
+    key = and_(
+        reactions.c.conversation_id == conversation_id,
+        reactions.c.seq == seq,
+        reactions.c.user_id == user_id,
+        reactions.c.emoji == emoji,
+    )
+    await conn.execute(delete(reactions).where(key))
+    if add:
+        await conn.execute(
+            insert(reactions).values(
+                conversation_id=conversation_id, seq=seq, user_id=user_id, emoji=emoji
+            )
+        )
+
+
+async def reactions_for_txn(
+    conn: AsyncConnection, conversation_id: int, seqs: list[int]
+) -> dict[int, dict[str, list[int]]]:
+    if not seqs:
+        return {}
+    q = (
+        select(reactions.c.seq, reactions.c.emoji, reactions.c.user_id)
+        .where(reactions.c.conversation_id == conversation_id, reactions.c.seq.in_(seqs))
+        .order_by(reactions.c.seq, reactions.c.emoji, reactions.c.user_id)
+    )
+    out: dict[int, dict[str, list[int]]] = {}
+    for seq, emoji, user in (await conn.execute(q)).all():
+        out.setdefault(seq, {}).setdefault(emoji, []).append(user)
+    return out
+
+
+async def create_conversation_txn(conn: AsyncConnection, **values: Any) -> int:
+    res = await conn.execute(insert(conversations).values(**values).returning(conversations.c.id))
+    return int(res.scalar_one())
+
+
+async def get_conversation_txn(conn: AsyncConnection, conversation_id: int) -> Any:
+    q = select(conversations).where(conversations.c.id == conversation_id)
+    return (await conn.execute(q)).first()
+
+
+async def get_direct_txn(conn: AsyncConnection, direct_key: str) -> Any:
+    q = select(conversations).where(conversations.c.direct_key == direct_key)
+    return (await conn.execute(q)).first()
+
+
+async def update_conversation_txn(
+    conn: AsyncConnection, conversation_id: int, **values: Any
+) -> None:
+    await conn.execute(
+        update(conversations).where(conversations.c.id == conversation_id).values(**values)
+    )
+
+
+async def upsert_members_txn(
+    conn: AsyncConnection, conversation_id: int, user_ids: list[int], role: str, seq: int
+) -> None:
+    """Add users (or bring back ones who left) as members from ``seq`` on."""
+    existing = set(
+        (
+            await conn.execute(
+                select(members.c.user_id).where(
+                    members.c.conversation_id == conversation_id, members.c.user_id.in_(user_ids)
+                )
+            )
+        ).scalars()
+    )
+    fresh = [u for u in user_ids if u not in existing]
+    back = [u for u in user_ids if u in existing]
+    if fresh:
+        await conn.execute(
+            insert(members),
+            [
+                {
+                    "conversation_id": conversation_id,
+                    "user_id": u,
+                    "role": role,
+                    "joined_seq": seq,
+                    "read_seq": 0,
+                }
+                for u in fresh
+            ],
+        )
+    if back:
+        await conn.execute(
+            update(members)
+            .where(members.c.conversation_id == conversation_id, members.c.user_id.in_(back))
+            .values(left_seq=None, joined_seq=seq, role=role)
+        )
+
+
+async def set_left_txn(conn: AsyncConnection, conversation_id: int, user_id: int, seq: int) -> None:
+    await conn.execute(
+        update(members)
+        .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
+        .values(left_seq=seq)
+    )
+
+
+async def set_member_role_txn(
+    conn: AsyncConnection, conversation_id: int, user_id: int, role: str
+) -> None:
+    await conn.execute(
+        update(members)
+        .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
+        .values(role=role)
+    )
+
+
+async def mark_read_txn(
+    conn: AsyncConnection, conversation_id: int, user_id: int, seq: int
+) -> bool:
+    """Move the read marker forward only (a late, older marker never moves it back)."""
+    res = await conn.execute(
+        update(members)
+        .where(
+            members.c.conversation_id == conversation_id,
+            members.c.user_id == user_id,
+            members.c.read_seq < seq,
+        )
+        .values(read_seq=seq)
+    )
+    return res.rowcount == 1
+
+
+async def memberships_of_txn(conn: AsyncConnection, user_id: int) -> list[Any]:
+    """Every conversation the user is or was in, with the conversation's row."""
+    q = (
+        select(
+            members.c.conversation_id,
+            members.c.role,
+            members.c.left_seq,
+            members.c.read_seq,
+            conversations.c.kind,
+            conversations.c.name,
+            conversations.c.topic,
+            conversations.c.last_seq,
+        )
+        .join(conversations, conversations.c.id == members.c.conversation_id)
+        .where(members.c.user_id == user_id)
+        .order_by(conversations.c.last_seq.desc())
+    )
+    return list((await conn.execute(q)).all())
+
+
+async def member_txn(conn: AsyncConnection, conversation_id: int, user_id: int) -> Any:
+    q = select(members).where(
+        members.c.conversation_id == conversation_id, members.c.user_id == user_id
+    )
+    return (await conn.execute(q)).first()
+
+
+async def active_members_txn(conn: AsyncConnection, conversation_id: int) -> list[Any]:
+    q = (
+        select(members.c.user_id, members.c.role, members.c.read_seq)
+        .where(members.c.conversation_id == conversation_id, members.c.left_seq.is_(None))
+        .order_by(members.c.user_id)
+    )
+    return list((await conn.execute(q)).all())
+
+
+async def unread_txn(
+    conn: AsyncConnection, conversation_id: int, user_id: int, after: int, upto: int | None
+) -> int:
+    cond = [
+        events.c.conversation_id == conversation_id,
+        events.c.seq > after,
+        events.c.kind == "message",
+        events.c.deleted_at.is_(None),
+        events.c.sender_id != user_id,
+    ]
+    if upto is not None:
+        cond.append(events.c.seq <= upto)
+    q = select(func.count()).select_from(events).where(and_(*cond))
+    return int((await conn.execute(q)).scalar_one())
+
+
+async def usable_users_txn(conn: AsyncConnection, user_ids: list[int]) -> set[int]:
+    q = select(users.c.id).where(
+        users.c.id.in_(user_ids), users.c.deleted_at.is_(None), users.c.disabled.is_(False)
+    )
+    return set((await conn.execute(q)).scalars())
+
+
+async def directory_txn(conn: AsyncConnection) -> list[Any]:
+    q = (
+        select(users.c.id, users.c.username, users.c.display_name)
+        .where(users.c.deleted_at.is_(None), users.c.disabled.is_(False))
+        .order_by(users.c.display_name)
+    )
+    return list((await conn.execute(q)).all())
+
+
+async def create_invite_txn(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(conversation_invites).values(**values))
+
+
+async def usable_invite_txn(conn: AsyncConnection, token_hash: str, now: float) -> Any:
+    q = select(conversation_invites).where(
+        conversation_invites.c.token_hash == token_hash,
+        conversation_invites.c.revoked_at.is_(None),
+        conversation_invites.c.expires_at > now,
+    )
+    return (await conn.execute(q)).first()

@@ -1,0 +1,1 @@
+"""The real-time WebSocket: connection life cycle, auth phase and command handlers."""
