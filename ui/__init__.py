@@ -1,0 +1,1 @@
+"""The desktop app's widgets: thin views bound to the state objects in ``app``."""
