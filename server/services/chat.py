@@ -388,7 +388,9 @@ class Chat:
             )
         )
 
-    async def _group_row(self, conv: int) -> Any:
+    async def _group_row(self, conv: int, actor: int) -> Any:
+        """The conversation, if ``actor`` is in it and it is a group."""
+        self._require_member(conv, actor)
         async with self.rt.engine.connect() as conn:
             row = await q.get_conversation_txn(conn, conv)
         if row is None:
@@ -398,8 +400,8 @@ class Chat:
         return row
 
     async def add_members(self, actor: int, conv: int, user_ids: list[int]) -> Ack:
+        await self._group_row(conv, actor)
         self._require_admin(conv, actor)
-        await self._group_row(conv)
         wanted = sorted(set(user_ids))
         async with self.rt.engine.connect() as conn:
             usable = await q.usable_users_txn(conn, wanted)
@@ -442,8 +444,8 @@ class Chat:
         )
 
     async def remove_member(self, actor: int, conv: int, user: int) -> Ack:
+        await self._group_row(conv, actor)
         role = self._require_admin(conv, actor)
-        await self._group_row(conv)
         if user == actor:
             raise ApiError(ErrorCode.CANNOT_MODIFY_SELF, "use leave to leave a group")
 
@@ -469,8 +471,7 @@ class Chat:
         )
 
     async def leave(self, user: int, conv: int) -> Ack:
-        self._require_member(conv, user)
-        await self._group_row(conv)
+        await self._group_row(conv, user)
 
         def check() -> None:
             current = self.memberships.members(conv)
@@ -497,8 +498,8 @@ class Chat:
         )
 
     async def update(self, actor: int, conv: int, *, name: str | None, topic: str | None) -> Ack:
+        await self._group_row(conv, actor)
         self._require_admin(conv, actor)
-        await self._group_row(conv)
         values: dict[str, str] = {}
         if name is not None:
             values["name"] = name
@@ -521,7 +522,7 @@ class Chat:
         )
 
     async def set_role(self, actor: int, conv: int, user: int, role: Role) -> Ack:
-        await self._group_row(conv)
+        await self._group_row(conv, actor)
         if self._role(conv, actor) is not Role.OWNER:
             raise ApiError(ErrorCode.FORBIDDEN, "only the group's owner can change roles")
         if user == actor:
@@ -554,8 +555,8 @@ class Chat:
         )
 
     async def create_invite(self, actor: int, conv: int, hours: int) -> ConversationInvite:
+        await self._group_row(conv, actor)
         self._require_admin(conv, actor)
-        await self._group_row(conv)
         token = random_token(24)
         now = time.time()
         async with self.rt.engine.begin() as conn:

@@ -51,28 +51,28 @@ class WsClient:
 
     async def _read(self) -> None:
         try:
-            async for raw in self.ws:
-                frame = json.loads(raw)
-                if frame.get("type") == "event":
-                    self.events.append(frame["event"])
-                elif frame.get("type") == "result":
-                    fut = self._waiting.pop(frame["id"], None) if frame.get("id") else None
-                    if fut is not None and not fut.done():
-                        fut.set_result(frame)
-                    else:
-                        self.errors.append(frame)
-                self._changed.set()
-        except Exception:  # the test sees the close code through ``closed``
-            pass
+            with contextlib.suppress(Exception):  # the test sees the close code via ``closed``
+                await self._consume()
         finally:
             if not self.closed.done():
-                rcvd = self.ws.close_rcvd
-                self.closed.set_result(
-                    (rcvd.code, rcvd.reason) if rcvd is not None else (None, "")
-                )
+                rcvd = self.ws.protocol.close_rcvd
+                self.closed.set_result((rcvd.code, rcvd.reason) if rcvd is not None else (None, ""))
             for fut in self._waiting.values():
                 if not fut.done():
                     fut.set_exception(ConnectionError("connection closed"))
+            self._changed.set()
+
+    async def _consume(self) -> None:
+        async for raw in self.ws:
+            frame = json.loads(raw)
+            if frame.get("type") == "event":
+                self.events.append(frame["event"])
+            elif frame.get("type") == "result":
+                fut = self._waiting.pop(frame["id"], None) if frame.get("id") else None
+                if fut is not None and not fut.done():
+                    fut.set_result(frame)
+                else:
+                    self.errors.append(frame)
             self._changed.set()
 
     async def send_raw(self, data: str | bytes) -> None:
@@ -105,8 +105,7 @@ class WsClient:
 
     def messages(self, conversation_id: int) -> list[dict[str, Any]]:
         return [
-            e for e in self.events
-            if e.get("conversation_id") == conversation_id and "seq" in e
+            e for e in self.events if e.get("conversation_id") == conversation_id and "seq" in e
         ]
 
     async def close(self) -> None:
