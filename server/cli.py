@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import create_engine, select
 
 from server import __version__
 from server.config import ConfigError, Settings, load_settings
-from server.datakey import DataKeyError
+from server.datakey import DataKeyError, load_or_create_blocking
 from server.logs import configure
 from server.tls import fingerprint_blocking, format_fingerprint
 
@@ -85,12 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     reset = sub.add_parser(
         "reset-password",
         help="give USER a one-time password (for an owner locked out, on the Pi itself)",
-        description="Sets a one-time password for USER, ends their sessions and lifts any "
-        "lockout. They must choose a new password at the next sign-in. Works while the "
-        "server runs.",
+        description="Sets a one-time password for USER, ends their sessions, lifts any "
+        "lockout and enables the account if it was disabled. They must choose a new password "
+        "at the next sign-in. Works while the server runs.",
     )
     _add_location_flags(reset)
     reset.add_argument("user", metavar="USER", help="the username")
+    reset.add_argument(
+        "--reset-2fa",
+        action="store_true",
+        help="also turn two-factor sign-in off (lost phone and recovery codes)",
+    )
     return parser
 
 
@@ -132,6 +138,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_key_blocking(settings: Settings, data_dir: Path, key_check: str) -> None:
+    """The check ``run`` makes at start (see ``Runtime._load_identity``), so that ``info`` says
+    at once when the key file is missing or belongs to other data.
+
+    Raises:
+        DataKeyError: as ``run`` would.
+    """
+    key = load_or_create_blocking(settings.key_file, may_create=False)
+    try:
+        key.open(bytes.fromhex(key_check), b"key-check")
+    except (InvalidTag, ValueError):
+        raise DataKeyError(
+            f"the data key {settings.key_file} does not belong to the data in "
+            f"{data_dir}. Point key_file at the key that was made with this data."
+        ) from None
+
+
 def _read_info_blocking(settings: Settings) -> dict[str, Any]:
     from server.storage.tables import server_meta
 
@@ -149,6 +172,8 @@ def _read_info_blocking(settings: Settings) -> dict[str, Any]:
             )
     finally:
         engine.dispose()
+    if "key_check" in meta:
+        _check_key_blocking(settings, data_dir, meta["key_check"])
     out.update(state=meta.get("state"), name=meta.get("name"), server_id=meta.get("server_id"))
     cert = settings.tls_cert or data_dir / "tls-cert.pem"
     if settings.insecure_http:
@@ -166,7 +191,11 @@ def _read_info_blocking(settings: Settings) -> dict[str, Any]:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     settings = _settings(args, ("data_dir", "key_file"))
-    info = _read_info_blocking(settings)
+    try:
+        info = _read_info_blocking(settings)
+    except DataKeyError as exc:
+        print(f"roost-server: {exc}", file=sys.stderr)
+        return EXIT_STATE
     if args.json:
         print(json.dumps(info, indent=2))
     else:
@@ -175,9 +204,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _reset_password(settings: Settings, username: str) -> str:
+async def _reset_password(settings: Settings, username: str, *, reset_2fa: bool) -> str:
     from server.protocol.common import Role
     from server.runtime import Runtime
+    from server.services.accounts import clear_totp_txn
     from server.services.admin import set_one_time_password_txn
     from server.storage import accounts, audit
 
@@ -189,13 +219,17 @@ async def _reset_password(settings: Settings, username: str) -> str:
             if user is None:
                 raise LookupError(username)
             now = time.time()
-            code = await set_one_time_password_txn(conn, rt, user.id, now, "password_reset")
+            code = await set_one_time_password_txn(
+                conn, rt, user.id, now, "password_reset", enable=True
+            )
+            if reset_2fa:
+                await clear_totp_txn(conn, user.id)
             await audit.record_txn(
                 conn,
                 at=now,
                 action="user.reset_password",
                 target_id=user.id,
-                detail={"via": "console", "role": Role(user.role).value},
+                detail={"via": "console", "role": Role(user.role).value, "2fa_reset": reset_2fa},
             )
         return code
     finally:
@@ -208,7 +242,7 @@ def _cmd_reset_password(args: argparse.Namespace) -> int:
         print(f"roost-server: no server data in {settings.data_dir}", file=sys.stderr)
         return EXIT_STATE
     try:
-        code = asyncio.run(_reset_password(settings, args.user))
+        code = asyncio.run(_reset_password(settings, args.user, reset_2fa=args.reset_2fa))
     except LookupError:
         print(f"roost-server: there is no user named {args.user!r}", file=sys.stderr)
         return EXIT_STATE
@@ -217,6 +251,8 @@ def _cmd_reset_password(args: argparse.Namespace) -> int:
         return EXIT_STATE
     print(f"One-time password for {args.user}: {code}")
     print("Sign in with it; Roost will ask for a new password. All their devices were signed out.")
+    if args.reset_2fa:
+        print("Two-factor sign-in is off for this account; turn it on again after signing in.")
     return 0
 
 

@@ -23,7 +23,9 @@ class DataKeyError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DataKey:
-    """AES-256-GCM under one key; each purpose gets its own sub-key through HKDF."""
+    """AES-256-GCM under one key (``seal``/``open``: TOTP secrets, message bodies, each bound
+    to its place by associated data); ``derive`` gives other purposes, such as signing access
+    tokens, their own sub-key through HKDF."""
 
     raw: bytes
 

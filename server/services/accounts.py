@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,7 @@ from server.protocol.common import Role
 from server.protocol.errors import ErrorCode
 from server.runtime import Runtime
 from server.services.errors import ApiError
+from server.services.ratelimit import SlidingWindow
 from server.services.secrets import (
     Passwords,
     human_code,
@@ -34,6 +38,8 @@ from server.storage import accounts as q
 from server.storage import audit
 
 CHALLENGE_TTL_S = 300
+CHALLENGE_TRIES = 5
+SECOND_FACTOR_FAILURES = 10  # per account per 10 minutes
 SECOND_FACTOR_CODE = "second_factor"
 RECOVERY_CODE_COUNT = 10
 # Writing last_seen on every request would turn every read into a write.
@@ -87,6 +93,9 @@ class Accounts:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._challenge_tries: dict[str, tuple[int, float]] = {}
+        self.second_factor_failures = SlidingWindow(SECOND_FACTOR_FAILURES, 600)
 
     # --- tokens and sessions ----------------------------------------------------------------
 
@@ -154,8 +163,14 @@ class Accounts:
 
     # --- login ------------------------------------------------------------------------------
 
-    def _check_address(self, ip: str | None) -> bool:
-        """Returns whether ``ip`` is allowlisted; raises if the address is over its budget."""
+    def _check_address(self, ip: str | None, *, count: bool = False) -> bool:
+        """Returns whether ``ip`` is allowlisted; raises if the address is over its budget.
+
+        Args:
+            count: count this attempt as a failure now, before the slow check (and with no
+                await in between), so parallel attempts cannot overshoot the budget; the
+                caller hands it back with ``release`` if the attempt succeeds.
+        """
         allowlisted = ip in self.rt.allowlist
         if not allowlisted:
             wait = self.rt.address_failures.retry_after(ip or "?")
@@ -165,6 +180,8 @@ class Accounts:
                     f"too many failed sign-ins from this address; try again in {wait} s",
                     retry_after=wait,
                 )
+            if count:
+                self.rt.address_failures.hit(ip or "?")
         return allowlisted
 
     def _check_lock(self, user: Row[Any] | None, allowlisted: bool, now: float) -> None:
@@ -181,11 +198,8 @@ class Accounts:
         self, user: Row[Any] | None, ip: str | None, allowlisted: bool, now: float
     ) -> None:
         """Failures from allowlisted addresses lock nothing: a family's own LAN never locks
-        the family out (argon2's cost is the brake there)."""
-        if allowlisted:
-            return
-        self.rt.address_failures.hit(ip or "?")
-        if user is None:
+        the family out (argon2's cost is the brake there). The address was counted already."""
+        if allowlisted or user is None:
             return
         s = self.rt.settings
         failures = user.failed_logins + 1
@@ -202,18 +216,46 @@ class Accounts:
                     conn, at=now, action="login.locked", target_id=user.id, ip=ip
                 )
 
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
+        """Attempts on one account run one after another, so that a burst of parallel
+        guesses cannot all read "not locked yet" before any of them is counted."""
+        entry = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        lock, users = entry
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]
+
     async def login(
         self, *, username: str, password: str, device_name: str, ip: str | None
     ) -> Tokens | SecondFactorRequired:
-        allowlisted = self._check_address(ip)
-        now = time.time()
-        async with self.rt.engine.connect() as conn:
-            user = await q.get_user_by_name_txn(conn, username)
-        self._check_lock(user, allowlisted, now)
-        ok = await self.rt.passwords.verify(user.password_hash if user else None, password)
-        if not ok or user is None:
-            await self._record_failure(user, ip, allowlisted, now)
-            raise _invalid_credentials()
+        async with self._one_at_a_time(f"user:{username}"):
+            allowlisted = self._check_address(ip, count=True)
+            now = time.time()
+            async with self.rt.engine.connect() as conn:
+                user = await q.get_user_by_name_txn(conn, username)
+            try:
+                self._check_lock(user, allowlisted, now)
+            except ApiError:
+                if not allowlisted:
+                    self.rt.address_failures.release(ip or "?")
+                raise
+            ok = await self.rt.passwords.verify(user.password_hash if user else None, password)
+            if not ok or user is None:
+                await self._record_failure(user, ip, allowlisted, now)
+                raise _invalid_credentials()
+            if not allowlisted:
+                self.rt.address_failures.release(ip or "?")
+            return await self._after_password(user, device_name, ip, now)
+
+    async def _after_password(
+        self, user: Row[Any], device_name: str, ip: str | None, now: float
+    ) -> Tokens | SecondFactorRequired:
         if user.disabled:
             raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled; ask an admin")
         async with self.rt.engine.begin() as conn:
@@ -227,21 +269,54 @@ class Accounts:
                 )
             return await self.issue_txn(conn, user, device_name=device_name, ip=ip, now=now)
 
+    def _spend_challenge_attempt(self, nonce: str, user_id: int) -> None:
+        """Six digits fall to guessing fast: each challenge allows a few tries and each account
+        a few more per window, from every address (the allowlist does not apply here, as the
+        cost of a guess is not slowed by argon2)."""
+        now = time.monotonic()
+        if len(self._challenge_tries) > 10_000:
+            self._challenge_tries = {
+                k: v for k, v in self._challenge_tries.items() if v[1] > now - CHALLENGE_TTL_S
+            }
+        tries, first = self._challenge_tries.get(nonce, (0, now))
+        if tries >= CHALLENGE_TRIES:
+            raise ApiError(
+                ErrorCode.INVALID_SECOND_FACTOR,
+                "too many wrong codes for this sign-in; start again with your password",
+            )
+        wait = self.second_factor_failures.retry_after(str(user_id))
+        if wait is not None:
+            raise ApiError(
+                ErrorCode.RATE_LIMITED,
+                f"too many wrong codes for this account; try again in {wait} s",
+                retry_after=wait,
+            )
+        self._challenge_tries[nonce] = (tries + 1, first)
+
     async def second_factor(self, *, challenge: str, code: str, ip: str | None) -> Tokens:
-        user_id, device_name = self.rt.tokens.verify_challenge(challenge)
-        allowlisted = self._check_address(ip)
-        now = time.time()
-        async with self.rt.engine.begin() as conn:
-            user = await q.get_user_txn(conn, user_id)
-            if user is None or user.deleted_at is not None:
-                raise ApiError(ErrorCode.INVALID_SECOND_FACTOR, "start again with your password")
-            self._check_lock(user, allowlisted, now)
-            if user.disabled:
-                raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
-            if await self._use_second_factor_txn(conn, user, code, now):
-                return await self.issue_txn(conn, user, device_name=device_name, ip=ip, now=now)
-        await self._record_failure(user, ip, allowlisted, now)
-        raise ApiError(ErrorCode.INVALID_SECOND_FACTOR, "that code is not right; try again")
+        user_id, device_name, nonce = self.rt.tokens.verify_challenge(challenge)
+        async with self._one_at_a_time(f"uid:{user_id}"):
+            allowlisted = self._check_address(ip, count=True)
+            self._spend_challenge_attempt(nonce, user_id)
+            now = time.time()
+            async with self.rt.engine.begin() as conn:
+                user = await q.get_user_txn(conn, user_id)
+                if user is None or user.deleted_at is not None:
+                    raise ApiError(
+                        ErrorCode.INVALID_SECOND_FACTOR, "start again with your password"
+                    )
+                self._check_lock(user, allowlisted, now)
+                if user.disabled:
+                    raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+                if await self._use_second_factor_txn(conn, user, code, now):
+                    # A challenge signs in once.
+                    self._challenge_tries[nonce] = (CHALLENGE_TRIES, time.monotonic())
+                    if not allowlisted:
+                        self.rt.address_failures.release(ip or "?")
+                    return await self.issue_txn(conn, user, device_name=device_name, ip=ip, now=now)
+            self.second_factor_failures.hit(str(user_id))
+            await self._record_failure(user, ip, allowlisted, now)
+            raise ApiError(ErrorCode.INVALID_SECOND_FACTOR, "that code is not right; try again")
 
     async def _use_second_factor_txn(
         self, conn: AsyncConnection, user: Row[Any], code: str, now: float

@@ -81,11 +81,19 @@ def _may_grant(actor: Principal, role: Role) -> None:
 
 
 async def set_one_time_password_txn(
-    conn: AsyncConnection, rt: Runtime, user_id: int, now: float, reason: str
+    conn: AsyncConnection,
+    rt: Runtime,
+    user_id: int,
+    now: float,
+    reason: str,
+    *,
+    enable: bool = False,
 ) -> str:
     """A fresh password to hand over in person; it must be changed at the next sign-in.
-    Also ends every session and lifts a lockout (the CLI's reset-password uses this too)."""
+    Also ends every session and lifts a lockout (the CLI's reset-password uses this too, with
+    ``enable``: an owner locked out on the Pi gets back in even if their account was disabled)."""
     code = human_code()
+    extra = {"disabled": False} if enable else {}
     await q.update_user_txn(
         conn,
         user_id,
@@ -93,6 +101,7 @@ async def set_one_time_password_txn(
         must_change_password=True,
         failed_logins=0,
         locked_until=None,
+        **extra,
     )
     await q.revoke_sessions_txn(conn, user_id=user_id, now=now, reason=reason)
     return code
@@ -237,7 +246,11 @@ class Admin:
             raise ApiError(ErrorCode.FORBIDDEN, "only the owner can hand over ownership")
         now = time.time()
         async with self.rt.engine.begin() as conn:
-            await self._target_txn(conn, actor, user_id)
+            target = await self._target_txn(conn, actor, user_id)
+            if target.disabled:
+                raise ApiError(
+                    ErrorCode.ACCOUNT_DISABLED, "enable the account before handing it the server"
+                )
             await q.update_user_txn(conn, user_id, role=Role.OWNER.value)
             await q.update_user_txn(conn, actor.user_id, role=Role.ADMIN.value)
             await audit.record_txn(
@@ -261,7 +274,9 @@ class Admin:
             await q.update_user_txn(
                 conn,
                 user_id,
-                username=f"deleted-{user_id}",
+                # "~" is not allowed in usernames, so nobody can register the tombstone's
+                # name and pose as the deleted account (or block the deletion).
+                username=f"~deleted-{user_id}",
                 display_name="Deleted user",
                 password_hash=None,
                 disabled=True,
@@ -349,12 +364,29 @@ class Admin:
     ) -> Tokens:
         """Create an account from an invite and sign it in."""
         check_password_strength(password, username)
-        hashed = await self.rt.passwords.hash(password)
         now = time.time()
         bad = ApiError(
             ErrorCode.INVALID_INVITE,
             "this invite is not valid: it was used, revoked or has expired. Ask for a new one",
         )
+        allowlisted = ip in self.rt.allowlist
+        if not allowlisted:
+            wait = self.rt.address_failures.retry_after(ip or "?")
+            if wait is not None:
+                raise ApiError(
+                    ErrorCode.RATE_LIMITED,
+                    f"too many failed attempts from this address; try again in {wait} s",
+                    retry_after=wait,
+                )
+        # The invite is checked before the (slow, memory-hungry) hash, so guessing invites
+        # costs the server nothing but a query.
+        async with self.rt.engine.connect() as conn:
+            usable = await iq.get_usable_by_hash_txn(conn, token_hash(invite), now)
+        if usable is None:
+            if not allowlisted:
+                self.rt.address_failures.hit(ip or "?")
+            raise bad
+        hashed = await self.rt.passwords.hash(password)
         async with self.rt.engine.begin() as conn:
             inv = await iq.get_usable_by_hash_txn(conn, token_hash(invite), now)
             if inv is None:

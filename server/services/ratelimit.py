@@ -38,6 +38,14 @@ class SlidingWindow:
             return None
         return max(1, math.ceil(hits[0] + self.window_s - self._clock()))
 
+    def release(self, key: str) -> None:
+        """Take back the newest hit (an attempt counted in advance that succeeded)."""
+        hits = self._hits.get(key)
+        if hits:
+            hits.pop()
+            if not hits:
+                del self._hits[key]
+
     def hit(self, key: str) -> None:
         self._hits.setdefault(key, deque()).append(self._clock())
         if len(self._hits) > 100_000:  # bound memory under a spray of addresses

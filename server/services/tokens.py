@@ -75,8 +75,9 @@ class TokenSigner:
             }
         )
 
-    def verify_challenge(self, token: str) -> tuple[int, str]:
-        """Returns the user id and the device name given with the password."""
+    def verify_challenge(self, token: str) -> tuple[int, str, str]:
+        """Returns the user id, the device name given with the password, and the nonce that
+        tells this challenge from others."""
         try:
             p = self._verify(token, "2fa")
         except ApiError as exc:
@@ -84,7 +85,7 @@ class TokenSigner:
                 ErrorCode.INVALID_SECOND_FACTOR,
                 "the sign-in step has expired or is not valid; start again with your password",
             ) from exc
-        uid, device = p.get("u"), p.get("d")
-        if not isinstance(uid, int) or not isinstance(device, str):
+        uid, device, nonce = p.get("u"), p.get("d"), p.get("n")
+        if not isinstance(uid, int) or not isinstance(device, str) or not isinstance(nonce, str):
             raise ApiError(ErrorCode.INVALID_SECOND_FACTOR, "the sign-in step is not valid")
-        return uid, device
+        return uid, device, nonce
