@@ -133,6 +133,11 @@ class Settings(BaseModel):
                     "insecure_http is only for a reverse proxy on the same host: "
                     "bind to 127.0.0.1 or ::1"
                 )
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError(
+                "argon2_memory_kib must be at least 8 x argon2_parallelism "
+                f"({8 * self.argon2_parallelism} KiB)"
+            )
         data = self.data_dir.expanduser().resolve()
         key = self.key_file.expanduser().resolve()
         if key.is_relative_to(data):

@@ -51,6 +51,7 @@ def test_list_settings_from_environment(tmp_path: Path) -> None:
         ),
         ({}, {"tls_cert": Path("/nonexistent.pem")}, "tls_cert and tls_key go together"),
         ({"ROOST_LOG_LEVEL": "loud"}, {}, "log_level:"),
+        ({"ROOST_ARGON2_MEMORY_KIB": "8"}, {}, "at least 8 x argon2_parallelism (32 KiB)"),
     ],
 )
 def test_bad_values_name_the_setting_and_its_source(
