@@ -19,12 +19,21 @@ log = logging.getLogger(__name__)
 SERVICE_TYPE = "_roost._tcp.local."
 
 
+def _fit(text: str, limit: int) -> str:
+    """Cut to ``limit`` UTF-8 bytes without splitting a character: a DNS TXT string holds
+    255 bytes with its key, and a name of 64 emoji is four times that."""
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[:limit].decode(errors="ignore")
+
+
 def txt_record(rt: Runtime) -> dict[str, str]:
     """The TXT keys clients read: protocol version, id, name, state and TLS fingerprint."""
     return {
         "v": str(PROTOCOL_VERSION),
         "id": rt.server_id,
-        "name": rt.name,
+        "name": _fit(rt.name, 200),
         "state": rt.state,
         "fp": rt.fingerprint or "",
     }
@@ -66,7 +75,10 @@ class Advertiser:
         else:
             self._zc = AsyncZeroconf(interfaces=InterfaceChoice.All, ip_version=IPVersion.V4Only)
         self._info = self._build_info()
-        await self._zc.async_register_service(self._info)
+        # zeroconf's register/update/unregister return once the records are in its registry;
+        # the announcements themselves go out in a task they hand back, which must be awaited.
+        announced = await self._zc.async_register_service(self._info)
+        await announced
         self._unsubscribe = self.rt.on_state_change(self._on_change)
         log.info("advertising %s on %s", SERVICE_TYPE, ", ".join(self._addresses()))
 
@@ -79,7 +91,10 @@ class Advertiser:
         if self._zc is None:
             return
         self._info = self._build_info()
-        await self._zc.async_update_service(self._info)
+        # Awaited so that stop() (which waits for in-flight updates) never lets a late
+        # re-announcement follow the goodbye and bring the record back in browsers' caches.
+        announced = await self._zc.async_update_service(self._info)
+        await announced
         log.info("mDNS record updated: state=%s", self.rt.state)
 
     async def stop(self) -> None:
@@ -88,6 +103,9 @@ class Advertiser:
             await asyncio.gather(*self._updates, return_exceptions=True)
         if self._zc is not None:
             if self._info is not None:
-                await self._zc.async_unregister_service(self._info)
+                # The goodbye (TTL 0) is sent by the returned task; closing before it has run
+                # would drop it, and browsers would keep showing the server until the TTL ends.
+                goodbye = await self._zc.async_unregister_service(self._info)
+                await goodbye
             await self._zc.async_close()
             self._zc = None
