@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# A client still sending when the 413 goes out only reads it if the server took what it had in
+# flight: closing a connection with unread data resets it, and the answer is lost with it. So past
+# the limit a body sent without Content-Length is read and dropped for up to this much more (an
+# announced Content-Length above the limit is refused before any of the body is read).
+DRAIN_BYTES = 1024 * 1024
+DRAIN_S = 5.0
 
 
 class BodyLimit:
@@ -32,7 +40,8 @@ class BodyLimit:
             body = message.get("body", b"")
             size += len(body)
             if size > self.limit:
-                await self._refuse(send)
+                if not message.get("more_body", False) or await self._drain(receive):
+                    await self._refuse(send)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -47,6 +56,22 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _drain(self, receive: Receive) -> bool:
+        """Drops the rest of the body, within bounds; False if the client went away."""
+        dropped = 0
+        try:
+            async with asyncio.timeout(DRAIN_S):
+                while dropped < DRAIN_BYTES:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return False
+                    dropped += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            pass
+        return True
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(

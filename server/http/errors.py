@@ -44,6 +44,8 @@ def _from_validation(exc: RequestValidationError) -> ApiError:
 
 
 _HTTP_CODES = {
+    # FastAPI's own 400: a body it could not decode at all (not UTF-8, say)
+    400: (ErrorCode.INVALID_JSON, "the request body is not valid JSON"),
     404: (ErrorCode.NOT_FOUND, "no such endpoint"),
     405: (ErrorCode.METHOD_NOT_ALLOWED, "that method is not allowed here"),
     413: (ErrorCode.BODY_TOO_LARGE, "the request body is too large"),

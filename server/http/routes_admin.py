@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from server.http.deps import AdminDep, AdminUser, IpDep
 from server.protocol.admin import AdminUser as AdminUserModel
@@ -18,6 +18,12 @@ from server.protocol.admin import (
 )
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+# Row ids are SQLite integers from 1. The bound is the WebSocket protocol's (server/protocol/ws.py)
+# and well inside 64 bits: a larger number names no row, and past 2**63 the driver would raise
+# OverflowError (a 500) instead of answering.
+MAX_ROW_ID = 2**62
+UserId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @router.get("/users")
@@ -35,34 +41,36 @@ async def create_user(
 
 
 @router.post("/users/{user_id}/disable")
-async def disable(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> AdminUserModel:
+async def disable(user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep) -> AdminUserModel:
     return await svc.disable(who, user_id, ip)
 
 
 @router.post("/users/{user_id}/enable")
-async def enable(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> AdminUserModel:
+async def enable(user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep) -> AdminUserModel:
     return await svc.enable(who, user_id, ip)
 
 
 @router.post("/users/{user_id}/reset-password")
-async def reset_password(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> OneTimeSecret:
+async def reset_password(
+    user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep
+) -> OneTimeSecret:
     return await svc.reset_password(who, user_id, ip)
 
 
 @router.post("/users/{user_id}/reset-2fa")
-async def reset_totp(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> OneTimeSecret:
+async def reset_totp(user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep) -> OneTimeSecret:
     return await svc.reset_totp(who, user_id, ip)
 
 
 @router.put("/users/{user_id}/role")
 async def set_role(
-    user_id: int, body: SetRoleRequest, who: AdminUser, svc: AdminDep, ip: IpDep
+    user_id: UserId, body: SetRoleRequest, who: AdminUser, svc: AdminDep, ip: IpDep
 ) -> AdminUserModel:
     return await svc.set_role(who, user_id, body.role, ip)
 
 
 @router.delete("/users/{user_id}", status_code=204)
-async def delete_user(user_id: int, who: AdminUser, svc: AdminDep, ip: IpDep) -> Response:
+async def delete_user(user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep) -> Response:
     await svc.delete(who, user_id, ip)
     return Response(status_code=204)
 
@@ -91,7 +99,7 @@ async def revoke_invite(invite_id: str, who: AdminUser, svc: AdminDep, ip: IpDep
 async def audit_log(
     _: AdminUser,
     svc: AdminDep,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditLog:
     return AuditLog(entries=await svc.audit_log(before_id=before_id, limit=limit))
