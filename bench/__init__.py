@@ -1,0 +1,1 @@
+"""Load tests for Roost: the workloads of WORKLOADS.md against a real server."""

@@ -1,0 +1,108 @@
+"""Start a Roost server subprocess for a benchmark: pinned to one core, loopback only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+@dataclass
+class LocalServer:
+    """``python -m server run`` on 127.0.0.1, on ``core`` when taskset exists."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    core: int | None = 0
+    port: int = field(default_factory=free_port)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="roost-bench-")))
+    proc: subprocess.Popen[str] | None = None
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> None:
+        cmd = [
+            sys.executable, "-m", "server", "run", "--data-dir", str(self.data_dir),
+            "--key-file", str(self.workdir / "keys" / "data.key"), "--host", "127.0.0.1",
+            "--port", str(self.port), "--no-mdns", "--log-level", "warning",
+        ]
+        if self.core is not None and shutil.which("taskset"):
+            cmd = ["taskset", "-c", str(self.core), *cmd]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        self.proc = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+            cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited:\n" + "\n".join(self.log[-20:]))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.log.append(line.rstrip())
+            if len(self.log) > 2000:
+                del self.log[:1000]
+
+    @property
+    def pid(self) -> int:
+        """The server's pid (taskset execs the program, so it is the same process)."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    def setup_code(self) -> str:
+        return (self.data_dir / "setup-code").read_text().strip()
+
+    def cert_path(self) -> Path:
+        return self.data_dir / "tls-cert.pem"
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
