@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from sqlalchemy import create_engine, select
 
 from server import __version__
 from server.config import ConfigError, Settings, load_settings
-from server.datakey import DataKeyError, load_or_create_blocking
+from server.datakey import DataKeyError, load_or_create_blocking, verify_key_check
 from server.logs import configure
 from server.tls import fingerprint_blocking, format_fingerprint
 
@@ -138,23 +137,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_key_blocking(settings: Settings, data_dir: Path, key_check: str) -> None:
-    """The check ``run`` makes at start (see ``Runtime._load_identity``), so that ``info`` says
-    at once when the key file is missing or belongs to other data.
-
-    Raises:
-        DataKeyError: as ``run`` would.
-    """
-    key = load_or_create_blocking(settings.key_file, may_create=False)
-    try:
-        key.open(bytes.fromhex(key_check), b"key-check")
-    except (InvalidTag, ValueError):
-        raise DataKeyError(
-            f"the data key {settings.key_file} does not belong to the data in "
-            f"{data_dir}. Point key_file at the key that was made with this data."
-        ) from None
-
-
 def _read_info_blocking(settings: Settings) -> dict[str, Any]:
     from server.storage.tables import server_meta
 
@@ -173,7 +155,9 @@ def _read_info_blocking(settings: Settings) -> dict[str, Any]:
     finally:
         engine.dispose()
     if "key_check" in meta:
-        _check_key_blocking(settings, data_dir, meta["key_check"])
+        # The check ``run`` makes at start: ``info`` says at once when the key is wrong.
+        key = load_or_create_blocking(settings.key_file, may_create=False)
+        verify_key_check(key, meta["key_check"], settings.key_file, data_dir)
     out.update(state=meta.get("state"), name=meta.get("name"), server_id=meta.get("server_id"))
     cert = settings.tls_cert or data_dir / "tls-cert.pem"
     if settings.insecure_http:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -77,3 +78,23 @@ def load_or_create_blocking(path: Path, *, may_create: bool) -> DataKey:
     if len(raw) != KEY_BYTES:
         raise DataKeyError(f"{path} is damaged (wrong length)")
     return DataKey(raw)
+
+
+_KEY_CHECK = b"roost key check"
+
+
+def make_key_check(key: DataKey) -> str:
+    """A value stored with the data that only this key opens: a wrong key is found at start."""
+    return key.seal(_KEY_CHECK, b"key-check").hex()
+
+
+def verify_key_check(key: DataKey, check: str, key_file: Path, data_dir: Path) -> None:
+    """Raises:
+    DataKeyError: the key is not the one this data was made with."""
+    try:
+        key.open(bytes.fromhex(check), b"key-check")
+    except (InvalidTag, ValueError):
+        raise DataKeyError(
+            f"the data key {key_file} does not belong to the data in {data_dir}. "
+            "Point key_file at the key that was made with this data."
+        ) from None

@@ -10,12 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.config import Settings
-from server.datakey import DataKey, DataKeyError, load_or_create_blocking
+from server.datakey import (
+    DataKey,
+    load_or_create_blocking,
+    make_key_check,
+    verify_key_check,
+)
 from server.protocol.ws import CLOSE_SESSION_ENDED
 from server.services.events import EventWriter
 from server.services.hub import Hub
@@ -31,7 +35,6 @@ from server.tls import ensure_self_signed_blocking, fingerprint_blocking
 log = logging.getLogger(__name__)
 
 SETUP_CODE_FILE = "setup-code"
-_KEY_CHECK = b"roost key check"
 
 State = Literal["unclaimed", "ready"]
 
@@ -141,16 +144,10 @@ class Runtime:
                     "server_id": random_id(),
                     "name": f"Roost on {socket.gethostname() or 'this computer'}"[:64],
                     "state": "unclaimed",
-                    "key_check": self.data_key.seal(_KEY_CHECK, b"key-check").hex(),
+                    "key_check": make_key_check(self.data_key),
                 }
                 await meta.put_many_txn(conn, values)
-        try:
-            self.data_key.open(bytes.fromhex(values["key_check"]), b"key-check")
-        except (InvalidTag, ValueError):
-            raise DataKeyError(
-                f"the data key {self.settings.key_file} does not belong to the data in "
-                f"{self.data_dir}. Point key_file at the key that was made with this data."
-            ) from None
+        verify_key_check(self.data_key, values["key_check"], self.settings.key_file, self.data_dir)
         self.server_id = values["server_id"]
         self.name = values["name"]
         self.state = "ready" if values["state"] == "ready" else "unclaimed"
