@@ -28,7 +28,7 @@ from server.services.ratelimit import Allowlist, SlidingWindow
 from server.services.secrets import Passwords, human_code, random_id
 from server.services.tokens import TokenSigner
 from server.storage import meta
-from server.storage.engine import create_engine, migrate, sqlite_url
+from server.storage.engine import create_engine, create_sync_engine, migrate, sqlite_url
 from server.storage.tables import server_meta
 from server.tls import ensure_self_signed_blocking, fingerprint_blocking
 
@@ -61,7 +61,8 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir.expanduser().resolve()
-        self.engine: AsyncEngine
+        self.engine: AsyncEngine  # for writes: each transaction takes the write lock
+        self.reader: AsyncEngine  # for reads: never blocks, never blocks anyone
         self.data_key: DataKey
         self.tokens: TokenSigner
         self.passwords: Passwords
@@ -106,6 +107,7 @@ class Runtime:
             load_or_create_blocking, s.key_file, may_create=is_new
         )
         self.engine = create_engine(sqlite_url(self.data_dir))
+        self.reader = create_engine(sqlite_url(self.data_dir), immediate=False)
         await migrate(self.engine)
         await self._load_identity()
         self.tokens = TokenSigner(
@@ -120,7 +122,9 @@ class Runtime:
         if not serving:
             return
         await self.memberships.load(self.engine)
-        self.writer = EventWriter(self.engine, self.data_key, self.hub)
+        self.writer = EventWriter(
+            create_sync_engine(sqlite_url(self.data_dir, sync=True)), self.data_key, self.hub
+        )
         self.writer.start()
         if not s.insecure_http:
             if s.tls_cert is not None and s.tls_key is not None:
@@ -201,5 +205,7 @@ class Runtime:
         if self.writer is not None:
             await self.writer.stop()
             self.writer = None
+        if hasattr(self, "reader"):
+            await self.reader.dispose()
         if hasattr(self, "engine"):
             await self.engine.dispose()

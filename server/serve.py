@@ -148,7 +148,7 @@ class RoostServer:
             if not live:
                 continue
             try:
-                async with rt.engine.connect() as conn:
+                async with rt.reader.connect() as conn:
                     valid = await valid_sessions_txn(conn, list(live), time.time())
             except Exception:  # a busy database must not end the sweeper
                 log.exception("session sweep failed")

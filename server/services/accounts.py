@@ -138,7 +138,7 @@ class Accounts:
         """Check an access token and that its session and user are still in good standing."""
         claims = self.rt.tokens.verify_access(access_token)
         now = time.time()
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             row = await q.get_session_with_user_txn(conn, claims.session_id)
             if row is None or row.user_id != claims.user_id:
                 raise ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
@@ -150,9 +150,9 @@ class Accounts:
                 raise ApiError(ErrorCode.UNAUTHENTICATED, "this account no longer exists")
             if row.disabled:
                 raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
-            if now - row.last_seen_at > TOUCH_EVERY_S:
+        if now - row.last_seen_at > TOUCH_EVERY_S:
+            async with self.rt.engine.begin() as conn:
                 await q.touch_session_txn(conn, claims.session_id, now)
-                await conn.commit()
         return Principal(
             user_id=row.user_id,
             session_id=row.session_id,
@@ -237,7 +237,7 @@ class Accounts:
         async with self._one_at_a_time(f"user:{username}"):
             allowlisted = self._check_address(ip, count=True)
             now = time.time()
-            async with self.rt.engine.connect() as conn:
+            async with self.rt.reader.connect() as conn:
                 user = await q.get_user_by_name_txn(conn, username)
             try:
                 self._check_lock(user, allowlisted, now)
@@ -415,7 +415,7 @@ class Accounts:
         self.rt.sessions_ended(who.user_id, only=session_id)
 
     async def list_sessions(self, who: Principal) -> list[SessionInfo]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             rows = await q.list_sessions_txn(conn, who.user_id, time.time())
         return [
             SessionInfo(
@@ -430,7 +430,7 @@ class Accounts:
         ]
 
     async def me(self, who: Principal) -> UserInfo:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             user = await q.get_user_txn(conn, who.user_id)
         assert user is not None
         return user_info(user)
@@ -438,7 +438,7 @@ class Accounts:
     async def change_password(
         self, who: Principal, *, current: str, new: str, ip: str | None
     ) -> UserInfo:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             user = await q.get_user_txn(conn, who.user_id)
         assert user is not None
         if not await self.rt.passwords.verify(user.password_hash, current):
@@ -466,7 +466,7 @@ class Accounts:
     # --- two-factor -------------------------------------------------------------------------
 
     async def _user_with_password(self, who: Principal, password: str) -> Row[Any]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             user = await q.get_user_txn(conn, who.user_id)
         assert user is not None
         if not await self.rt.passwords.verify(user.password_hash, password):

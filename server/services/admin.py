@@ -126,7 +126,7 @@ class Admin:
         return row
 
     async def list_users(self) -> list[AdminUser]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             return [admin_user(r) for r in await q.list_users_txn(conn)]
 
     async def create_user(
@@ -335,7 +335,7 @@ class Admin:
         return CreatedInvite(invite=invite_info(row), token=token, link=self.invite_link(token))
 
     async def list_invites(self) -> list[InviteInfo]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             return [invite_info(r) for r in await iq.list_txn(conn)]
 
     async def revoke_invite(self, actor: Principal, invite_id: str, ip: str | None) -> None:
@@ -380,7 +380,7 @@ class Admin:
                 )
         # The invite is checked before the (slow, memory-hungry) hash, so guessing invites
         # costs the server nothing but a query.
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             usable = await iq.get_usable_by_hash_txn(conn, token_hash(invite), now)
         if usable is None:
             if not allowlisted:
@@ -419,7 +419,7 @@ class Admin:
             )
 
     async def audit_log(self, *, before_id: int | None, limit: int) -> list[AuditEntry]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             rows = await audit.list_txn(conn, before_id=before_id, limit=limit)
         return [
             AuditEntry(

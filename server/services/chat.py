@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -83,7 +84,7 @@ class Chat:
             )
 
     async def _target(self, conv: int, seq: int) -> Any:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             row = await q.get_event_txn(conn, conv, seq)
         if row is None or row.kind != EventKind.MESSAGE.value or row.deleted_at is not None:
             raise ApiError(ErrorCode.MESSAGE_NOT_FOUND, "no such message (it may be deleted)")
@@ -141,8 +142,8 @@ class Chat:
         new_content = {**old, "text": text}
         key = self.rt.data_key
 
-        async def apply(conn: AsyncConnection, _seq: int, now: float) -> None:
-            await q.update_event_content_txn(
+        def apply(conn: Connection, _seq: int, now: float) -> None:
+            q.update_event_content_txn(
                 conn,
                 conversation_id,
                 seq,
@@ -174,11 +175,9 @@ class Chat:
                 ErrorCode.NOT_AUTHOR, "only the author or a group admin can delete a message"
             )
 
-        async def apply(conn: AsyncConnection, _seq: int, now: float) -> None:
-            await q.update_event_content_txn(
-                conn, conversation_id, seq, content=None, deleted_at=now
-            )
-            await q.scrub_edits_txn(conn, conversation_id, seq, now)
+        def apply(conn: Connection, _seq: int, now: float) -> None:
+            q.update_event_content_txn(conn, conversation_id, seq, content=None, deleted_at=now)
+            q.scrub_edits_txn(conn, conversation_id, seq, now)
 
         return await self.writer.append(
             Append(
@@ -209,8 +208,8 @@ class Chat:
         self._rate(user)
         await self._target(conversation_id, seq)
 
-        async def apply(conn: AsyncConnection, _seq: int, _now: float) -> None:
-            await q.set_reaction_txn(conn, conversation_id, seq, user, emoji, not remove)
+        def apply(conn: Connection, _seq: int, _now: float) -> None:
+            q.set_reaction_txn(conn, conversation_id, seq, user, emoji, not remove)
 
         return await self.writer.append(
             Append(
@@ -272,7 +271,7 @@ class Chat:
                     conv_id = existing.id
         except IntegrityError:
             # Both people opened the conversation at the same moment: the other one won.
-            async with self.rt.engine.connect() as conn:
+            async with self.rt.reader.connect() as conn:
                 existing = await q.get_direct_txn(conn, key)
             conv_id = existing.id
         else:
@@ -332,12 +331,16 @@ class Chat:
             last_seq=1,
         )
         for role in set(member_roles.values()):
-            await q.upsert_members_txn(
-                conn, conv_id, [u for u, r in member_roles.items() if r is role], role.value, 1
+            await conn.run_sync(
+                q.upsert_members_txn,
+                conv_id,
+                [u for u, r in member_roles.items() if r is role],
+                role.value,
+                1,
             )
         content = {"kind": kind, "name": name, "topic": topic, "member_ids": sorted(member_roles)}
-        await q.insert_events_txn(
-            conn,
+        await conn.run_sync(
+            q.insert_events_txn,
             [
                 {
                     "conversation_id": conv_id,
@@ -356,7 +359,7 @@ class Chat:
     async def _announce_created(self, conv_id: int, roles: dict[int, Role]) -> None:
         for uid, role in roles.items():
             self.memberships.add(conv_id, uid, role)
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             row = await q.get_event_txn(conn, conv_id, 1)
         frame = event_frame(event_dict(row, open_content(self.rt.data_key, row)))
         self.hub.publish(conv_id, frame, key=(conv_id, 1))
@@ -391,7 +394,7 @@ class Chat:
     async def _group_row(self, conv: int, actor: int) -> Any:
         """The conversation, if ``actor`` is in it and it is a group."""
         self._require_member(conv, actor)
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             row = await q.get_conversation_txn(conn, conv)
         if row is None:
             raise _not_found()
@@ -403,7 +406,7 @@ class Chat:
         await self._group_row(conv, actor)
         self._require_admin(conv, actor)
         wanted = sorted(set(user_ids))
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             usable = await q.usable_users_txn(conn, wanted)
         missing = [u for u in wanted if u not in usable]
         if missing:
@@ -425,9 +428,9 @@ class Chat:
 
         added: list[int] = []
 
-        async def apply(c: AsyncConnection, seq: int, _now: float) -> None:
+        def apply(c: Connection, seq: int, _now: float) -> None:
             added[:] = [u for u in wanted if u not in self.memberships.members(conv)]
-            await q.upsert_members_txn(c, conv, added, Role.MEMBER.value, seq)
+            q.upsert_members_txn(c, conv, added, Role.MEMBER.value, seq)
 
         def after(_seq: int) -> None:
             for u in added:
@@ -456,8 +459,8 @@ class Chat:
             if target is Role.OWNER or (target is Role.ADMIN and role is not Role.OWNER):
                 raise ApiError(ErrorCode.FORBIDDEN, "only the owner can remove an admin")
 
-        async def apply(c: AsyncConnection, seq: int, _now: float) -> None:
-            await q.set_left_txn(c, conv, user, seq)
+        def apply(c: Connection, seq: int, _now: float) -> None:
+            q.set_left_txn(c, conv, user, seq)
 
         return await self._membership_event(
             conv,
@@ -483,8 +486,8 @@ class Chat:
                     "hand the group over to someone else before leaving it",
                 )
 
-        async def apply(c: AsyncConnection, seq: int, _now: float) -> None:
-            await q.set_left_txn(c, conv, user, seq)
+        def apply(c: Connection, seq: int, _now: float) -> None:
+            q.set_left_txn(c, conv, user, seq)
 
         return await self._membership_event(
             conv,
@@ -508,8 +511,8 @@ class Chat:
         if not values:
             raise ApiError(ErrorCode.INVALID_REQUEST, "give a name or a topic")
 
-        async def apply(c: AsyncConnection, _seq: int, _now: float) -> None:
-            await q.update_conversation_txn(c, conv, **values)
+        def apply(c: Connection, _seq: int, _now: float) -> None:
+            q.update_conversation_txn(c, conv, **values)
 
         return await self._membership_event(
             conv,
@@ -534,10 +537,10 @@ class Chat:
             if self.memberships.role(conv, user) is None:
                 raise ApiError(ErrorCode.NOT_A_MEMBER, "they are not in the group")
 
-        async def apply(c: AsyncConnection, _seq: int, _now: float) -> None:
-            await q.set_member_role_txn(c, conv, user, role.value)
+        def apply(c: Connection, _seq: int, _now: float) -> None:
+            q.set_member_role_txn(c, conv, user, role.value)
             if role is Role.OWNER:
-                await q.set_member_role_txn(c, conv, actor, Role.ADMIN.value)
+                q.set_member_role_txn(c, conv, actor, Role.ADMIN.value)
 
         def after(_seq: int) -> None:
             self.memberships.add(conv, user, role)
@@ -572,7 +575,7 @@ class Chat:
         return ConversationInvite(token=token, expires_at=now + hours * 3600)
 
     async def join(self, user: int, token: str) -> Conversation:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             inv = await q.usable_invite_txn(conn, token_hash(token), time.time())
         if inv is None:
             raise ApiError(ErrorCode.INVALID_INVITE, "this group invite was revoked or has expired")
@@ -589,8 +592,8 @@ class Chat:
             if len(self.memberships.members(conv)) + 1 > limit:
                 raise ApiError(ErrorCode.GROUP_FULL, f"a group can have {limit} members at most")
 
-        async def apply(c: AsyncConnection, seq: int, _now: float) -> None:
-            await q.upsert_members_txn(c, conv, [user], Role.MEMBER.value, seq)
+        def apply(c: Connection, seq: int, _now: float) -> None:
+            q.upsert_members_txn(c, conv, [user], Role.MEMBER.value, seq)
 
         return await self._membership_event(
             conv,
@@ -632,12 +635,12 @@ class Chat:
         return Event.model_validate(d)
 
     async def conversations(self, user: int) -> list[Conversation]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             rows = await q.memberships_of_txn(conn, user)
             return [await self._summary(conn, user, m) for m in rows]
 
     async def get(self, user: int, conv: int) -> Conversation:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             for m in await q.memberships_of_txn(conn, user):
                 if m.conversation_id == conv:
                     return await self._summary(conn, user, m)
@@ -648,7 +651,7 @@ class Chat:
         all of it, they are a member)."""
         if self.memberships.role(conv, user) is not None:
             return None
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             m = await q.member_txn(conn, conv, user)
         if m is None or m.left_seq is None:
             raise _not_found()
@@ -658,7 +661,7 @@ class Chat:
         self, user: int, conv: int, *, before: int | None, after: int | None, limit: int
     ) -> EventPage:
         upto = await self._visibility(user, conv)
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             if after is not None:
                 rows = await q.events_after_txn(conn, conv, after, upto, limit + 1)
                 has_more = len(rows) > limit
@@ -679,7 +682,7 @@ class Chat:
         """Push every event a client is missing, oldest first per conversation; returns the
         last seq pushed per conversation (the sync's dedupe line for live events)."""
         sent: dict[int, int] = {}
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             mine = await q.memberships_of_txn(conn, user)
         key = self.rt.data_key
         for m in mine:
@@ -692,7 +695,7 @@ class Chat:
             else:
                 continue  # a conversation left before this device knew it: nothing to send
             while True:
-                async with self.rt.engine.connect() as conn:
+                async with self.rt.reader.connect() as conn:
                     rows = await q.events_after_txn(conn, conv, after, upto, REPLAY_PAGE)
                 for r in rows:
                     send(event_frame(event_dict(r, open_content(key, r))))
@@ -704,7 +707,7 @@ class Chat:
         return sent
 
     async def directory(self) -> list[DirectoryUser]:
-        async with self.rt.engine.connect() as conn:
+        async with self.rt.reader.connect() as conn:
             rows = await q.directory_txn(conn)
         presence = self.hub.presence_enabled
         return [

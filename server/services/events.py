@@ -12,12 +12,13 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Connection, Engine
 
 from server.datakey import DataKey
 from server.protocol.chat import Ack, EventKind
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
 
-Apply = Callable[[AsyncConnection, int, float], Awaitable[None]]
+Apply = Callable[[Connection, int, float], None]
 
 
 def content_ad(conversation_id: int, seq: int) -> bytes:
@@ -78,8 +79,10 @@ class Append:
 
     Attributes:
         check: raises ApiError if the event may not be stored; runs in commit order against
-            the in-memory membership, just before the seq is taken.
-        apply: further writes in the same transaction (edit the target, add a member…).
+            the in-memory membership, just before the seq is taken (on the writer's thread:
+            it may read, never change, in-memory state).
+        apply: further writes in the same transaction (edit the target, add a member…), on
+            the writer's thread.
         after: in-memory changes once committed (membership).
         exclusive: changes membership, so it commits alone and later checks see its effect.
         also_notify: users to tell besides the members (someone just removed).
@@ -115,14 +118,29 @@ class Append:
             f.fail(exc)
 
 
+@dataclass(slots=True)
+class _Outcome:
+    """What the database said about one item of a batch."""
+
+    item: Append
+    seq: int | None = None
+    prior: Any = None  # the row of an earlier event with the same client_id
+    error: ApiError | None = None
+
+
 class EventWriter:
-    def __init__(self, engine: AsyncEngine, key: DataKey, hub: Hub) -> None:
+    """One task takes queued events in batches; each batch is one transaction, run start to
+    finish on the writer's own thread and database connection: a single hop off the event
+    loop per batch, however many events it holds."""
+
+    def __init__(self, engine: Engine, key: DataKey, hub: Hub) -> None:
         self.engine = engine
         self.key = key
         self.hub = hub
         self._queue: asyncio.Queue[Append | None] = asyncio.Queue()
         self._carry: Append | None = None
         self._task: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-writer")
         self._closed = False
         self.batches = 0
         self.committed = 0
@@ -136,6 +154,8 @@ class EventWriter:
         self._queue.put_nowait(None)
         if self._task is not None:
             await self._task
+        self._thread.shutdown(wait=True)
+        self.engine.dispose()
 
     async def append(self, item: Append) -> Ack:
         if self._closed:
@@ -186,64 +206,11 @@ class EventWriter:
                 seen[k] = item
             unique.append(item)
         now = time.time()
-        stored: list[tuple[Append, int]] = []
+        loop = asyncio.get_running_loop()
         try:
-            async with self.engine.begin() as conn:
-                existing = await q.find_by_client_ids_txn(conn, list(seen))
-                todo: list[Append] = []
-                for item in unique:
-                    if item.client_id is not None and item.sender_id is not None:
-                        prior = existing.get((item.sender_id, item.client_id))
-                        if prior is not None:
-                            item.resolve(
-                                Ack(
-                                    conversation_id=prior.conversation_id,
-                                    seq=prior.seq,
-                                    created_at=prior.created_at,
-                                    duplicate=True,
-                                )
-                            )
-                            continue
-                    if item.check is not None:
-                        try:
-                            item.check()
-                        except ApiError as exc:
-                            item.fail(exc)
-                            continue
-                    todo.append(item)
-                by_conv: dict[int, list[Append]] = {}
-                for item in todo:
-                    by_conv.setdefault(item.conversation_id, []).append(item)
-                rows: list[dict[str, Any]] = []
-                for conv, items in by_conv.items():
-                    last = await q.reserve_seqs_txn(conn, conv, len(items))
-                    if last is None:
-                        for item in items:
-                            item.fail(
-                                ApiError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
-                            )
-                        continue
-                    seq = last - len(items)
-                    for item in items:
-                        seq += 1
-                        stored.append((item, seq))
-                        rows.append(
-                            {
-                                "conversation_id": conv,
-                                "seq": seq,
-                                "kind": item.kind.value,
-                                "sender_id": item.sender_id,
-                                "client_id": item.client_id,
-                                "target_seq": item.target_seq,
-                                "created_at": now,
-                                "content": seal_content(self.key, conv, seq, item.content),
-                            }
-                        )
-                if rows:
-                    await q.insert_events_txn(conn, rows)
-                for item, seq in stored:
-                    if item.apply is not None:
-                        await item.apply(conn, seq, now)
+            outcomes = await loop.run_in_executor(
+                self._thread, self._commit_blocking, unique, list(seen), now
+            )
         except Exception:
             if len(unique) > 1:
                 # One bad apple (say, a duplicate sent at the same instant through another
@@ -253,10 +220,82 @@ class EventWriter:
                         await self._commit([item])
                 return
             raise
-        self.batches += 1
-        self.committed += len(stored)
+        self._settle(outcomes, now)
+
+    def _commit_blocking(
+        self, items: list[Append], keys: list[tuple[int, str]], now: float
+    ) -> list[_Outcome]:
+        outcomes = [_Outcome(item) for item in items]
+        with self.engine.begin() as conn:
+            existing = q.find_by_client_ids_txn(conn, keys)
+            todo: dict[int, list[_Outcome]] = {}
+            for out in outcomes:
+                item = out.item
+                if item.client_id is not None and item.sender_id is not None:
+                    out.prior = existing.get((item.sender_id, item.client_id))
+                    if out.prior is not None:
+                        continue
+                if item.check is not None:
+                    try:
+                        item.check()
+                    except ApiError as exc:
+                        out.error = exc
+                        continue
+                todo.setdefault(item.conversation_id, []).append(out)
+            rows: list[dict[str, Any]] = []
+            for conv, outs in todo.items():
+                last = q.reserve_seqs_txn(conn, conv, len(outs))
+                if last is None:
+                    for out in outs:
+                        out.error = ApiError(
+                            ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation"
+                        )
+                    continue
+                seq = last - len(outs)
+                for out in outs:
+                    seq += 1
+                    out.seq = seq
+                    item = out.item
+                    rows.append(
+                        {
+                            "conversation_id": conv,
+                            "seq": seq,
+                            "kind": item.kind.value,
+                            "sender_id": item.sender_id,
+                            "client_id": item.client_id,
+                            "target_seq": item.target_seq,
+                            "created_at": now,
+                            "content": seal_content(self.key, conv, seq, item.content),
+                        }
+                    )
+            if rows:
+                q.insert_events_txn(conn, rows)
+            for out in outcomes:
+                if out.seq is not None and out.item.apply is not None:
+                    out.item.apply(conn, out.seq, now)
+        return outcomes
+
+    def _settle(self, outcomes: list[_Outcome], now: float) -> None:
+        """Back on the event loop after the commit: answer the senders, then tell everyone."""
         hub = self.hub
-        for item, seq in stored:
+        stored = 0
+        for out in outcomes:
+            item = out.item
+            if out.prior is not None:
+                item.resolve(
+                    Ack(
+                        conversation_id=out.prior.conversation_id,
+                        seq=out.prior.seq,
+                        created_at=out.prior.created_at,
+                        duplicate=True,
+                    )
+                )
+                continue
+            if out.error is not None or out.seq is None:
+                item.fail(out.error or ApiError(ErrorCode.INTERNAL_ERROR, "not stored"))
+                continue
+            seq = out.seq
+            stored += 1
             if item.after is not None:
                 item.after(seq)
             item.resolve(Ack(conversation_id=item.conversation_id, seq=seq, created_at=now))
@@ -281,3 +320,5 @@ class EventWriter:
                 also=item.also_notify,
                 key=(item.conversation_id, seq),
             )
+        self.batches += 1
+        self.committed += stored

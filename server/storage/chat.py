@@ -1,4 +1,7 @@
-"""Queries on conversations, members, events, reactions and conversation invites."""
+"""Queries on conversations, members, events, reactions and conversation invites.
+
+The ones the event writer runs are blocking (``Connection``): it commits a whole batch in one
+trip to its own thread. Async code calls them through ``AsyncConnection.run_sync``."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.storage.tables import (
@@ -18,8 +22,8 @@ from server.storage.tables import (
 )
 
 
-async def find_by_client_ids_txn(
-    conn: AsyncConnection, keys: Sequence[tuple[int, str]]
+def find_by_client_ids_txn(
+    conn: Connection, keys: Sequence[tuple[int, str]]
 ) -> dict[tuple[int, str], Any]:
     if not keys:
         return {}
@@ -30,13 +34,13 @@ async def find_by_client_ids_txn(
         events.c.seq,
         events.c.created_at,
     ).where(tuple_(events.c.sender_id, events.c.client_id).in_(list(keys)))
-    return {(r.sender_id, r.client_id): r for r in (await conn.execute(q)).all()}
+    return {(r.sender_id, r.client_id): r for r in (conn.execute(q)).all()}
 
 
-async def reserve_seqs_txn(conn: AsyncConnection, conversation_id: int, n: int) -> int | None:
+def reserve_seqs_txn(conn: Connection, conversation_id: int, n: int) -> int | None:
     """Take ``n`` seqs; returns the new last_seq (the block is last-n+1 .. last), or None if
     there is no such conversation. The row lock serialises writers on PostgreSQL too."""
-    res = await conn.execute(
+    res = conn.execute(
         update(conversations)
         .where(conversations.c.id == conversation_id)
         .values(last_seq=conversations.c.last_seq + n)
@@ -46,8 +50,8 @@ async def reserve_seqs_txn(conn: AsyncConnection, conversation_id: int, n: int) 
     return None if row is None else int(row[0])
 
 
-async def insert_events_txn(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    await conn.execute(insert(events), rows)
+def insert_events_txn(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(insert(events), rows)
 
 
 async def get_event_txn(conn: AsyncConnection, conversation_id: int, seq: int) -> Any:
@@ -76,21 +80,19 @@ async def events_before_txn(
     return list((await conn.execute(q)).all())
 
 
-async def update_event_content_txn(
-    conn: AsyncConnection, conversation_id: int, seq: int, **values: Any
+def update_event_content_txn(
+    conn: Connection, conversation_id: int, seq: int, **values: Any
 ) -> None:
-    await conn.execute(
+    conn.execute(
         update(events)
         .where(events.c.conversation_id == conversation_id, events.c.seq == seq)
         .values(**values)
     )
 
 
-async def scrub_edits_txn(
-    conn: AsyncConnection, conversation_id: int, target: int, now: float
-) -> None:
+def scrub_edits_txn(conn: Connection, conversation_id: int, target: int, now: float) -> None:
     """A deleted message's text must not live on in the edits that changed it."""
-    await conn.execute(
+    conn.execute(
         update(events)
         .where(
             events.c.conversation_id == conversation_id,
@@ -99,15 +101,15 @@ async def scrub_edits_txn(
         )
         .values(content=None, deleted_at=now)
     )
-    await conn.execute(
+    conn.execute(
         delete(reactions).where(
             reactions.c.conversation_id == conversation_id, reactions.c.seq == target
         )
     )
 
 
-async def set_reaction_txn(
-    conn: AsyncConnection, conversation_id: int, seq: int, user_id: int, emoji: str, add: bool
+def set_reaction_txn(
+    conn: Connection, conversation_id: int, seq: int, user_id: int, emoji: str, add: bool
 ) -> None:
     key = and_(
         reactions.c.conversation_id == conversation_id,
@@ -115,9 +117,9 @@ async def set_reaction_txn(
         reactions.c.user_id == user_id,
         reactions.c.emoji == emoji,
     )
-    await conn.execute(delete(reactions).where(key))
+    conn.execute(delete(reactions).where(key))
     if add:
-        await conn.execute(
+        conn.execute(
             insert(reactions).values(
                 conversation_id=conversation_id, seq=seq, user_id=user_id, emoji=emoji
             )
@@ -155,21 +157,19 @@ async def get_direct_txn(conn: AsyncConnection, direct_key: str) -> Any:
     return (await conn.execute(q)).first()
 
 
-async def update_conversation_txn(
-    conn: AsyncConnection, conversation_id: int, **values: Any
-) -> None:
-    await conn.execute(
+def update_conversation_txn(conn: Connection, conversation_id: int, **values: Any) -> None:
+    conn.execute(
         update(conversations).where(conversations.c.id == conversation_id).values(**values)
     )
 
 
-async def upsert_members_txn(
-    conn: AsyncConnection, conversation_id: int, user_ids: list[int], role: str, seq: int
+def upsert_members_txn(
+    conn: Connection, conversation_id: int, user_ids: list[int], role: str, seq: int
 ) -> None:
     """Add users (or bring back ones who left) as members from ``seq`` on."""
     existing = set(
         (
-            await conn.execute(
+            conn.execute(
                 select(members.c.user_id).where(
                     members.c.conversation_id == conversation_id, members.c.user_id.in_(user_ids)
                 )
@@ -179,7 +179,7 @@ async def upsert_members_txn(
     fresh = [u for u in user_ids if u not in existing]
     back = [u for u in user_ids if u in existing]
     if fresh:
-        await conn.execute(
+        conn.execute(
             insert(members),
             [
                 {
@@ -193,25 +193,23 @@ async def upsert_members_txn(
             ],
         )
     if back:
-        await conn.execute(
+        conn.execute(
             update(members)
             .where(members.c.conversation_id == conversation_id, members.c.user_id.in_(back))
             .values(left_seq=None, joined_seq=seq, role=role)
         )
 
 
-async def set_left_txn(conn: AsyncConnection, conversation_id: int, user_id: int, seq: int) -> None:
-    await conn.execute(
+def set_left_txn(conn: Connection, conversation_id: int, user_id: int, seq: int) -> None:
+    conn.execute(
         update(members)
         .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
         .values(left_seq=seq)
     )
 
 
-async def set_member_role_txn(
-    conn: AsyncConnection, conversation_id: int, user_id: int, role: str
-) -> None:
-    await conn.execute(
+def set_member_role_txn(conn: Connection, conversation_id: int, user_id: int, role: str) -> None:
+    conn.execute(
         update(members)
         .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
         .values(role=role)

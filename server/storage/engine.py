@@ -8,8 +8,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -17,11 +18,14 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{data_dir / 'roost.db'}"
+def sqlite_url(data_dir: Path, *, sync: bool = False) -> str:
+    driver = "sqlite" if sync else "sqlite+aiosqlite"
+    return f"{driver}:///{data_dir / 'roost.db'}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is switched off: _sqlite_begin says which kind.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     # FULL: an acknowledged write survives a power cut, not only a process crash.
@@ -31,10 +35,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
+def _configure_sqlite(sync_engine: Engine, *, immediate: bool) -> None:
+    """Writers take SQLite's write lock when they begin (BEGIN IMMEDIATE), so two writers
+    queue on busy_timeout instead of one failing with SQLITE_BUSY when it upgrades a read
+    transaction that another writer overtook. Readers begin deferred and never block."""
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    def _sqlite_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    event.listen(sync_engine, "connect", _sqlite_pragmas)
+    event.listen(sync_engine, "begin", _sqlite_begin)
+
+
+def create_engine(url: str, *, immediate: bool = True) -> AsyncEngine:
+    """An async engine; ``immediate`` for the one that writes, not for readers."""
     engine = create_async_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _configure_sqlite(engine.sync_engine, immediate=immediate)
+    return engine
+
+
+def create_sync_engine(url: str) -> Engine:
+    """A blocking engine for the event writer's own thread."""
+    engine = sa_create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, immediate=True)
     return engine
 
 
