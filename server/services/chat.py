@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -79,7 +80,7 @@ class Chat:
         if wait is not None:
             raise ApiError(
                 ErrorCode.RATE_LIMITED,
-                f"sending too fast; try again in {wait:.1f} s",
+                f"sending too fast; try again in {max(1, int(wait + 0.999))} s",
                 retry_after=max(1, int(wait + 0.999)),
             )
 
@@ -92,7 +93,38 @@ class Chat:
 
     # --- messages ---------------------------------------------------------------------------
 
-    async def send(
+    async def _or_prior(self, user: int, client_id: str, action: Awaitable[Ack]) -> Ack:
+        """A resend of something already stored gets the first acknowledgement, even when the
+        send itself would now be refused (the message since deleted, the sender removed, the
+        rate limit reached): the client must be able to resend freely after any failure."""
+        try:
+            return await action
+        except ApiError:
+            async with self.rt.reader.connect() as conn:
+                found = await conn.run_sync(q.find_by_client_ids_txn, [(user, client_id)])
+            prior = found.get((user, client_id))
+            if prior is None:
+                raise
+            return Ack(
+                conversation_id=prior.conversation_id,
+                seq=prior.seq,
+                created_at=prior.created_at,
+                duplicate=True,
+            )
+
+    async def send(self, user: int, *, client_id: str, **kw: Any) -> Ack:
+        return await self._or_prior(user, client_id, self._send(user, client_id=client_id, **kw))
+
+    async def edit(self, user: int, *, client_id: str, **kw: Any) -> Ack:
+        return await self._or_prior(user, client_id, self._edit(user, client_id=client_id, **kw))
+
+    async def delete(self, user: int, *, client_id: str, **kw: Any) -> Ack:
+        return await self._or_prior(user, client_id, self._delete(user, client_id=client_id, **kw))
+
+    async def react(self, user: int, *, client_id: str, **kw: Any) -> Ack:
+        return await self._or_prior(user, client_id, self._react(user, client_id=client_id, **kw))
+
+    async def _send(
         self,
         user: int,
         *,
@@ -122,7 +154,7 @@ class Chat:
             )
         )
 
-    async def edit(
+    async def _edit(
         self,
         user: int,
         *,
@@ -165,7 +197,7 @@ class Chat:
             )
         )
 
-    async def delete(
+    async def _delete(
         self, user: int, *, conversation_id: int, client_id: str, seq: int, origin: Peer | None
     ) -> Ack:
         role = self._role(conversation_id, user)
@@ -193,7 +225,7 @@ class Chat:
             )
         )
 
-    async def react(
+    async def _react(
         self,
         user: int,
         *,
@@ -231,10 +263,18 @@ class Chat:
             conv = await q.get_conversation_txn(conn, conversation_id)
             upto = min(seq, int(conv.last_seq))
             moved = await q.mark_read_txn(conn, conversation_id, user, upto)
+            if not moved:  # an older marker never moves it back: answer what is stored
+                member = await q.member_txn(conn, conversation_id, user)
+                upto = int(member.read_seq)
         if moved:
             # The user's other devices clear their badges; members see the read state.
             frame = event_frame(
-                {"kind": "read", "conversation_id": conversation_id, "user_id": user, "seq": upto}
+                {
+                    "kind": "read",
+                    "conversation_id": conversation_id,
+                    "user_id": user,
+                    "read_seq": upto,
+                }
             )
             self.hub.publish(conversation_id, frame)
         return upto
@@ -247,7 +287,9 @@ class Chat:
 
     # --- conversations ----------------------------------------------------------------------
 
-    async def create_direct(self, user: int, other: int) -> Conversation:
+    async def create_direct(
+        self, user: int, other: int, origin: Peer | None = None
+    ) -> Conversation:
         if other == user:
             raise ApiError(ErrorCode.INVALID_REQUEST, "a direct conversation needs someone else")
         key = f"{min(user, other)}:{max(user, other)}"
@@ -258,7 +300,7 @@ class Chat:
                 if existing is None:
                     if await q.usable_users_txn(conn, [other]) != {other}:
                         raise ApiError(ErrorCode.USER_NOT_FOUND, "no such user")
-                    conv_id = await self._create_txn(
+                    conv_id, created = await self._create_txn(
                         conn,
                         kind="direct",
                         direct_key=key,
@@ -276,11 +318,17 @@ class Chat:
             conv_id = existing.id
         else:
             if existing is None:
-                await self._announce_created(conv_id, roles)
+                self._announce_created(conv_id, roles, created, origin)
         return await self.get(user, conv_id)
 
     async def create_group(
-        self, user: int, *, name: str, topic: str, member_ids: list[int]
+        self,
+        user: int,
+        *,
+        name: str,
+        topic: str,
+        member_ids: list[int],
+        origin: Peer | None = None,
     ) -> Conversation:
         others = sorted(set(member_ids) - {user})
         if len(others) + 1 > self.rt.settings.max_group_size:
@@ -294,7 +342,7 @@ class Chat:
             if missing:
                 raise ApiError(ErrorCode.USER_NOT_FOUND, f"no such user: {missing[0]}")
             roles = {user: Role.OWNER, **dict.fromkeys(others, Role.MEMBER)}
-            conv_id = await self._create_txn(
+            conv_id, created = await self._create_txn(
                 conn,
                 kind="group",
                 direct_key=None,
@@ -303,7 +351,7 @@ class Chat:
                 creator=user,
                 member_roles=roles,
             )
-        await self._announce_created(conv_id, roles)
+        self._announce_created(conv_id, roles, created, origin)
         return await self.get(user, conv_id)
 
     async def _create_txn(
@@ -316,9 +364,9 @@ class Chat:
         topic: str,
         creator: int,
         member_roles: dict[int, Role],
-    ) -> int:
+    ) -> tuple[int, dict[str, Any]]:
         """A new conversation starts with its ``created`` event as seq 1; nobody else can write
-        to it yet, so it needs no seq from the writer."""
+        to it yet, so it needs no seq from the writer. Returns its id and that event."""
         now = time.time()
         conv_id = await q.create_conversation_txn(
             conn,
@@ -339,30 +387,29 @@ class Chat:
                 1,
             )
         content = {"kind": kind, "name": name, "topic": topic, "member_ids": sorted(member_roles)}
+        row = {
+            "conversation_id": conv_id,
+            "seq": 1,
+            "kind": EventKind.CREATED.value,
+            "sender_id": creator,
+            "client_id": None,
+            "target_seq": None,
+            "created_at": now,
+        }
         await conn.run_sync(
             q.insert_events_txn,
-            [
-                {
-                    "conversation_id": conv_id,
-                    "seq": 1,
-                    "kind": EventKind.CREATED.value,
-                    "sender_id": creator,
-                    "client_id": None,
-                    "target_seq": None,
-                    "created_at": now,
-                    "content": seal_content(self.rt.data_key, conv_id, 1, content),
-                }
-            ],
+            [{**row, "content": seal_content(self.rt.data_key, conv_id, 1, content)}],
         )
-        return conv_id
+        return conv_id, {**row, "content": content, "edited_at": None, "deleted": False}
 
-    async def _announce_created(self, conv_id: int, roles: dict[int, Role]) -> None:
+    def _announce_created(
+        self, conv_id: int, roles: dict[int, Role], event: dict[str, Any], origin: Peer | None
+    ) -> None:
+        """Members first, then the event, with no await between: a send into the new
+        conversation cannot be published before its seq 1."""
         for uid, role in roles.items():
             self.memberships.add(conv_id, uid, role)
-        async with self.rt.reader.connect() as conn:
-            row = await q.get_event_txn(conn, conv_id, 1)
-        frame = event_frame(event_dict(row, open_content(self.rt.data_key, row)))
-        self.hub.publish(conv_id, frame, key=(conv_id, 1))
+        self.hub.publish(conv_id, event_frame(event), origin=origin, key=(conv_id, 1))
 
     async def _membership_event(
         self,
@@ -375,6 +422,7 @@ class Chat:
         apply: Any,
         after: Any,
         also: tuple[int, ...] = (),
+        origin: Peer | None = None,
     ) -> Ack:
         return await self.writer.append(
             Append(
@@ -388,6 +436,7 @@ class Chat:
                 after=after,
                 exclusive=True,
                 also_notify=also,
+                origin=origin,
             )
         )
 
@@ -402,7 +451,9 @@ class Chat:
             raise ApiError(ErrorCode.NOT_A_GROUP, "direct conversations have exactly two people")
         return row
 
-    async def add_members(self, actor: int, conv: int, user_ids: list[int]) -> Ack:
+    async def add_members(
+        self, actor: int, conv: int, user_ids: list[int], origin: Peer | None = None
+    ) -> Ack:
         await self._group_row(conv, actor)
         self._require_admin(conv, actor)
         wanted = sorted(set(user_ids))
@@ -411,10 +462,11 @@ class Chat:
         missing = [u for u in wanted if u not in usable]
         if missing:
             raise ApiError(ErrorCode.USER_NOT_FOUND, f"no such user: {missing[0]}")
-        return await self._add(actor, conv, wanted)
+        return await self._add(actor, conv, wanted, origin)
 
-    async def _add(self, actor: int, conv: int, wanted: list[int]) -> Ack:
+    async def _add(self, actor: int, conv: int, wanted: list[int], origin: Peer | None) -> Ack:
         limit = self.rt.settings.max_group_size
+        content: dict[str, Any] = {"user_ids": wanted}
 
         def check() -> None:
             current = self.memberships.members(conv)
@@ -425,28 +477,31 @@ class Chat:
                 raise ApiError(ErrorCode.ALREADY_MEMBER, "they are in the group already")
             if len(current) + len(fresh) > limit:
                 raise ApiError(ErrorCode.GROUP_FULL, f"a group can have {limit} members at most")
-
-        added: list[int] = []
+            # The event names who was really added: the check runs in commit order, just
+            # before the content is sealed.
+            content["user_ids"] = fresh
 
         def apply(c: Connection, seq: int, _now: float) -> None:
-            added[:] = [u for u in wanted if u not in self.memberships.members(conv)]
-            q.upsert_members_txn(c, conv, added, Role.MEMBER.value, seq)
+            q.upsert_members_txn(c, conv, content["user_ids"], Role.MEMBER.value, seq)
 
         def after(_seq: int) -> None:
-            for u in added:
+            for u in content["user_ids"]:
                 self.memberships.add(conv, u, Role.MEMBER)
 
         return await self._membership_event(
             conv,
             actor,
             EventKind.MEMBER_ADDED,
-            {"user_ids": wanted},
+            content,
             check=check,
             apply=apply,
             after=after,
+            origin=origin,
         )
 
-    async def remove_member(self, actor: int, conv: int, user: int) -> Ack:
+    async def remove_member(
+        self, actor: int, conv: int, user: int, origin: Peer | None = None
+    ) -> Ack:
         await self._group_row(conv, actor)
         role = self._require_admin(conv, actor)
         if user == actor:
@@ -456,7 +511,9 @@ class Chat:
             target = self.memberships.role(conv, user)
             if target is None:
                 raise ApiError(ErrorCode.NOT_A_MEMBER, "they are not in the group")
-            if target is Role.OWNER or (target is Role.ADMIN and role is not Role.OWNER):
+            if target is Role.OWNER:
+                raise ApiError(ErrorCode.FORBIDDEN, "the group's owner cannot be removed")
+            if target is Role.ADMIN and role is not Role.OWNER:
                 raise ApiError(ErrorCode.FORBIDDEN, "only the owner can remove an admin")
 
         def apply(c: Connection, seq: int, _now: float) -> None:
@@ -471,9 +528,10 @@ class Chat:
             apply=apply,
             after=lambda _s: self.memberships.remove(conv, user),
             also=(user,),
+            origin=origin,
         )
 
-    async def leave(self, user: int, conv: int) -> Ack:
+    async def leave(self, user: int, conv: int, origin: Peer | None = None) -> Ack:
         await self._group_row(conv, user)
 
         def check() -> None:
@@ -498,9 +556,18 @@ class Chat:
             apply=apply,
             after=lambda _s: self.memberships.remove(conv, user),
             also=(user,),
+            origin=origin,
         )
 
-    async def update(self, actor: int, conv: int, *, name: str | None, topic: str | None) -> Ack:
+    async def update(
+        self,
+        actor: int,
+        conv: int,
+        *,
+        name: str | None,
+        topic: str | None,
+        origin: Peer | None = None,
+    ) -> Ack:
         await self._group_row(conv, actor)
         self._require_admin(conv, actor)
         values: dict[str, str] = {}
@@ -522,9 +589,12 @@ class Chat:
             check=lambda: self._require_admin(conv, actor),
             apply=apply,
             after=None,
+            origin=origin,
         )
 
-    async def set_role(self, actor: int, conv: int, user: int, role: Role) -> Ack:
+    async def set_role(
+        self, actor: int, conv: int, user: int, role: Role, origin: Peer | None = None
+    ) -> Ack:
         await self._group_row(conv, actor)
         if self._role(conv, actor) is not Role.OWNER:
             raise ApiError(ErrorCode.FORBIDDEN, "only the group's owner can change roles")
@@ -555,6 +625,7 @@ class Chat:
             check=check,
             apply=apply,
             after=after,
+            origin=origin,
         )
 
     async def create_invite(self, actor: int, conv: int, hours: int) -> ConversationInvite:
@@ -574,16 +645,16 @@ class Chat:
             )
         return ConversationInvite(token=token, expires_at=now + hours * 3600)
 
-    async def join(self, user: int, token: str) -> Conversation:
+    async def join(self, user: int, token: str, origin: Peer | None = None) -> Conversation:
         async with self.rt.reader.connect() as conn:
             inv = await q.usable_invite_txn(conn, token_hash(token), time.time())
         if inv is None:
             raise ApiError(ErrorCode.INVALID_INVITE, "this group invite was revoked or has expired")
         if self.memberships.role(inv.conversation_id, user) is None:
-            await self._add_self(user, inv.conversation_id)
+            await self._add_self(user, inv.conversation_id, origin)
         return await self.get(user, inv.conversation_id)
 
-    async def _add_self(self, user: int, conv: int) -> Ack:
+    async def _add_self(self, user: int, conv: int, origin: Peer | None) -> Ack:
         limit = self.rt.settings.max_group_size
 
         def check() -> None:
@@ -603,6 +674,7 @@ class Chat:
             check=check,
             apply=apply,
             after=lambda _s: self.memberships.add(conv, user, Role.MEMBER),
+            origin=origin,
         )
 
     # --- reading ----------------------------------------------------------------------------

@@ -124,29 +124,29 @@ async def handle_conversation_get(conn: Connection, msg: GetConversation) -> Bas
 
 @command(CreateDirect)
 async def handle_conversation_create_direct(conn: Connection, msg: CreateDirect) -> BaseModel:
-    return await conn.chat.create_direct(conn.user_id, msg.user_id)
+    return await conn.chat.create_direct(conn.user_id, msg.user_id, origin=conn)
 
 
 @command(CreateGroup)
 async def handle_conversation_create_group(conn: Connection, msg: CreateGroup) -> BaseModel:
     return await conn.chat.create_group(
-        conn.user_id, name=msg.name, topic=msg.topic, member_ids=msg.member_ids
+        conn.user_id, name=msg.name, topic=msg.topic, member_ids=msg.member_ids, origin=conn
     )
 
 
 @command(AddMembers)
 async def handle_conversation_add_members(conn: Connection, msg: AddMembers) -> BaseModel:
-    return await conn.chat.add_members(conn.user_id, msg.conversation_id, msg.user_ids)
+    return await conn.chat.add_members(conn.user_id, msg.conversation_id, msg.user_ids, conn)
 
 
 @command(RemoveMember)
 async def handle_conversation_remove_member(conn: Connection, msg: RemoveMember) -> BaseModel:
-    return await conn.chat.remove_member(conn.user_id, msg.conversation_id, msg.user_id)
+    return await conn.chat.remove_member(conn.user_id, msg.conversation_id, msg.user_id, conn)
 
 
 @command(Leave)
 async def handle_conversation_leave(conn: Connection, msg: Leave) -> BaseModel:
-    return await conn.chat.leave(conn.user_id, msg.conversation_id)
+    return await conn.chat.leave(conn.user_id, msg.conversation_id, conn)
 
 
 @command(UpdateConversation)
@@ -156,7 +156,7 @@ async def handle_conversation_update(conn: Connection, msg: UpdateConversation) 
 
 @command(SetMemberRole)
 async def handle_conversation_set_role(conn: Connection, msg: SetMemberRole) -> BaseModel:
-    return await conn.chat.set_role(conn.user_id, msg.conversation_id, msg.user_id, msg.role)
+    return await conn.chat.set_role(conn.user_id, msg.conversation_id, msg.user_id, msg.role, conn)
 
 
 @command(CreateConversationInvite)
@@ -168,7 +168,7 @@ async def handle_conversation_create_invite(
 
 @command(JoinConversation)
 async def handle_conversation_join(conn: Connection, msg: JoinConversation) -> BaseModel:
-    return await conn.chat.join(conn.user_id, msg.token)
+    return await conn.chat.join(conn.user_id, msg.token, conn)
 
 
 @command(ListUsers)
