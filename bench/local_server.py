@@ -55,9 +55,21 @@ class LocalServer:
 
     def start(self, timeout: float = 30) -> None:
         cmd = [
-            sys.executable, "-m", "server", "run", "--data-dir", str(self.data_dir),
-            "--key-file", str(self.workdir / "keys" / "data.key"), "--host", "127.0.0.1",
-            "--port", str(self.port), "--no-mdns", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "server",
+            "run",
+            "--data-dir",
+            str(self.data_dir),
+            "--key-file",
+            str(self.workdir / "keys" / "data.key"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--no-mdns",
+            "--log-level",
+            "warning",
         ]
         if self.core is not None and shutil.which("taskset"):
             cmd = ["taskset", "-c", str(self.core), *cmd]
@@ -78,7 +90,8 @@ class LocalServer:
         raise RuntimeError("server did not start")
 
     def _drain(self) -> None:
-        assert self.proc is not None and self.proc.stderr is not None
+        assert self.proc is not None
+        assert self.proc.stderr is not None
         for line in self.proc.stderr:
             self.log.append(line.rstrip())
             if len(self.log) > 2000:
@@ -105,4 +118,3 @@ class LocalServer:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.workdir, ignore_errors=True)
-

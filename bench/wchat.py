@@ -12,30 +12,46 @@ import gc
 import json
 import random
 import resource
-import ssl
-import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
-from bench.local_server import LocalServer, cpu_seconds, rss_bytes
+from bench.common import (
+    CHEAP_HASHING,
+    NO_SEND_LIMITS,
+    Target,
+    create_users,
+    open_session,
+    percentile,
+    start_local,
+)
+from bench.local_server import cpu_seconds, rss_bytes
 
 USERS = 200
 GROUP = 10
-PASSWORD = "bench password 1"
-DEFAULT_RATES = [10, 20, 30, 50, 100, 200, 300, 500, 700, 1000, 1500, 2000, 3000, 5000,
-                 7000, 10000, 15000, 20000]
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
+DEFAULT_RATES = [
+    10,
+    20,
+    30,
+    50,
+    100,
+    200,
+    300,
+    500,
+    700,
+    1000,
+    1500,
+    2000,
+    3000,
+    5000,
+    7000,
+    10000,
+    15000,
+    20000,
+]
 
 
 @dataclass
@@ -51,57 +67,46 @@ class Step:
 
 
 class Member:
-    def __init__(self, index: int, ws: ClientConnection, group: int, conv: int) -> None:
+    def __init__(self, index: int, ws: ClientConnection, conv: int) -> None:
         self.index = index
         self.ws = ws
-        self.group = group
         self.conv = conv
-        self.next_id = 1
+        self.next_id = 10
         self.pending: dict[int, tuple[int, float]] = {}  # command id -> (msg id, send time)
 
 
 class Bench:
-    def __init__(self, base_url: str, ctx: ssl.SSLContext) -> None:
-        self.base_url = base_url
-        self.ctx = ctx
+    def __init__(self, target: Target) -> None:
+        self.target = target
         self.members: list[Member] = []
         self.step: Step | None = None
         self.readers: list[asyncio.Task[None]] = []
 
-    async def setup(self, http: httpx.AsyncClient, owner_token: str) -> None:
-        h = {"Authorization": f"Bearer {owner_token}"}
-        tokens: list[tuple[int, str]] = []
-        for i in range(USERS):
-            inv = (await http.post("/api/v1/admin/invites", json={}, headers=h)).json()
-            r = await http.post("/api/v1/auth/register", json={
-                "invite": inv["token"], "username": f"user{i:03d}", "display_name": f"User {i}",
-                "password": PASSWORD,
-            })
-            r.raise_for_status()
-            tokens.append((r.json()["user"]["id"], r.json()["access_token"]))
-        url = self.base_url.replace("https://", "wss://") + "/api/v1/ws"
-        conns: list[ClientConnection] = []
-        for _uid, token in tokens:
-            ws = await connect(url, ssl=self.ctx, max_size=None, compression=None)
-            await ws.recv()
-            await ws.send(json.dumps({"type": "auth", "access_token": token}))
-            assert json.loads(await ws.recv())["type"] == "auth_ok"
-            conns.append(ws)
-        convs = []
+    async def setup(self) -> None:
+        """200 users online, in 20 groups of 10."""
+        users = await create_users(self.target, USERS)
+        conns = [await open_session(self.target, u["access_token"]) for u in users]
         for g in range(USERS // GROUP):
             lead = conns[g * GROUP]
-            ids = [tokens[g * GROUP + k][0] for k in range(1, GROUP)]
-            await lead.send(json.dumps({"id": 1, "type": "conversation/create_group",
-                                        "name": f"group {g}", "member_ids": ids}))
-            convs.append(json.loads(await lead.recv())["result"]["id"])
-        for i, ws in enumerate(conns):
-            m = Member(i, ws, i // GROUP, convs[i // GROUP])
-            m.next_id = 10
-            await ws.send(json.dumps({"id": 2 if i % GROUP == 0 else 1, "type": "sync", "recent": 0}))
-            while json.loads(await ws.recv()).get("type") != "result":
+            ids = [users[g * GROUP + k]["user"]["id"] for k in range(1, GROUP)]
+            await lead.send(
+                json.dumps(
+                    {
+                        "id": 2,
+                        "type": "conversation/create_group",
+                        "name": f"group {g}",
+                        "member_ids": ids,
+                    }
+                )
+            )
+            while (reply := json.loads(await lead.recv())).get("type") != "result":
                 pass
-            m.next_id = 10
-            self.members.append(m)
+            conv = reply["result"]["id"]
+            self.members += [
+                Member(g * GROUP + k, conns[g * GROUP + k], conv) for k in range(GROUP)
+            ]
+        # the created events were pushed to the other members: drain them before measuring
+        await asyncio.sleep(0.5)
         self.readers = [asyncio.create_task(self._read(m)) for m in self.members]
 
     async def _read(self, m: Member) -> None:
@@ -158,13 +163,24 @@ class Bench:
                 m.pending[cid] = (mid, sent_at)
                 step.sent += 1
                 step.expected += GROUP - 1
-                await m.ws.send(json.dumps({"id": cid, "type": "message/send",
-                                            "conversation_id": m.conv,
-                                            "client_id": f"b{mid}", "text": body}))
+                await m.ws.send(
+                    json.dumps(
+                        {
+                            "id": cid,
+                            "type": "message/send",
+                            "conversation_id": m.conv,
+                            "client_id": f"b{mid}",
+                            "text": body,
+                        }
+                    )
+                )
             send_end = time.time()
             deadline = send_end + 10
             while time.time() < deadline:
-                if sum(step.received.values()) >= step.expected and step.acked + step.errors >= step.sent:
+                if (
+                    sum(step.received.values()) >= step.expected
+                    and step.acked + step.errors >= step.sent
+                ):
                     break
                 await asyncio.sleep(0.05)
         finally:
@@ -187,66 +203,63 @@ class Bench:
             "lost": step.expected - delivered,
             "duplicates": dups,
             "deliveries_per_s": round(delivered / elapsed, 1),
-            "p50_ms": round(_pct(lat, 0.50) * 1000, 2),
-            "p95_ms": round(_pct(lat, 0.95) * 1000, 2),
-            "p99_ms": round(_pct(lat, 0.99) * 1000, 2),
+            "p50_ms": round(percentile(lat, 0.50) * 1000, 2),
+            "p95_ms": round(percentile(lat, 0.95) * 1000, 2),
+            "p99_ms": round(percentile(lat, 0.99) * 1000, 2),
             "max_ms": round(max(lat) * 1000, 2) if lat else None,
-            "ack_p50_ms": round(_pct(step.ack_latencies, 0.5) * 1000, 2),
-            "ack_p99_ms": round(_pct(step.ack_latencies, 0.99) * 1000, 2),
-            "server_cpu_pct": round(100 * server_cpu / (time.time() - t0), 1) if server_cpu is not None else None,
+            "ack_p50_ms": round(percentile(step.ack_latencies, 0.5) * 1000, 2),
+            "ack_p99_ms": round(percentile(step.ack_latencies, 0.99) * 1000, 2),
+            "server_cpu_pct": round(100 * server_cpu / (time.time() - t0), 1)
+            if server_cpu is not None
+            else None,
             "server_rss_mib": round(rss_bytes(server_pid) / 2**20, 1) if server_pid else None,
             "generator_cpu_pct": round(100 * gen_cpu / (time.time() - t0), 1),
         }
-        result["holds"] = bool(lat) and result["p99_ms"] <= 1000 and delivered >= 0.95 * step.expected
+        result["holds"] = (
+            bool(lat) and result["p99_ms"] <= 1000 and delivered >= 0.95 * step.expected
+        )
         self.step = None
         await asyncio.sleep(3)
         return result
 
 
-async def run(rates: list[int], seconds: float, out: Path | None) -> list[dict[str, Any]]:
-    server = LocalServer(env={
-        "ROOST_ARGON2_TIME_COST": "1", "ROOST_ARGON2_MEMORY_KIB": "8",
-        "ROOST_ARGON2_PARALLELISM": "1",
-        "ROOST_SEND_RATE_PER_S": "1000000", "ROOST_SEND_BURST": "1000000",
-        "ROOST_WS_QUEUE_FRAMES": "1000000",
-    })
-    server.start()
+async def run(rates: list[int], seconds: float) -> dict[str, Any]:
+    target = await start_local({**CHEAP_HASHING, **NO_SEND_LIMITS})
+    assert target.server is not None
+    pid = target.server.pid
     results: list[dict[str, Any]] = []
     try:
-        ctx = ssl.create_default_context(cadata=server.cert_path().read_text())
-        async with httpx.AsyncClient(base_url=server.base_url, verify=ctx, timeout=60) as http:
-            r = await http.post("/api/v1/setup/claim", json={
-                "setup_code": server.setup_code(), "server_name": "bench",
-                "admin": {"username": "admin", "display_name": "Admin", "password": PASSWORD},
-            })
-            r.raise_for_status()
-            bench = Bench(server.base_url, ctx)
-            await bench.setup(http, r.json()["tokens"]["access_token"])
-        idle_rss = rss_bytes(server.pid) / 2**20
+        bench = Bench(target)
+        await bench.setup()
+        idle_rss = rss_bytes(pid) / 2**20
         for rate in rates:
-            res = await bench.run_step(rate, seconds, server.pid)
+            res = await bench.run_step(rate, seconds, pid)
             res["idle_rss_mib_before_steps"] = round(idle_rss, 1)
             print(json.dumps(res), flush=True)
             results.append(res)
             if not res["holds"]:
                 break
     finally:
-        server.stop()
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"workload": "W-chat", "at": time.time(),
-                                   "generator_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                                   "steps": results}, indent=2))
-    return results
+        target.server.stop()
+    return {
+        "workload": "W-chat",
+        "generator_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "steps": results,
+    }
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--rates", default=",".join(map(str, DEFAULT_RATES)))
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--out", type=Path)
     a = p.parse_args()
-    asyncio.run(run([int(x) for x in a.rates.split(",")], a.seconds, a.out))
+    result = asyncio.run(run([int(x) for x in a.rates.split(",")], a.seconds))
+    if a.out:
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

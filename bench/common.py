@@ -1,0 +1,111 @@
+"""What every workload needs: a claimed server, users, WebSocket sessions, process figures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.local_server import LocalServer
+
+PASSWORD = "bench password 1"
+
+# Hashing is W-login's subject; the other workloads set users up with cheap hashes so that a
+# run spends its minutes on what it measures.
+CHEAP_HASHING = {
+    "ROOST_ARGON2_TIME_COST": "1",
+    "ROOST_ARGON2_MEMORY_KIB": "8",
+    "ROOST_ARGON2_PARALLELISM": "1",
+}
+NO_SEND_LIMITS = {
+    "ROOST_SEND_RATE_PER_S": "1000000",
+    "ROOST_SEND_BURST": "1000000",
+    "ROOST_WS_QUEUE_FRAMES": "1000000",
+}
+
+
+@dataclass
+class Target:
+    """A server under test: where it is, how to trust it, and an admin's token."""
+
+    base_url: str
+    ctx: ssl.SSLContext
+    admin_token: str
+    server: LocalServer | None = None
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("https://", "wss://") + "/api/v1/ws"
+
+    def http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, verify=self.ctx, timeout=60)
+
+
+async def start_local(env: dict[str, str]) -> Target:
+    """Start and claim a local server (pinned to core 0)."""
+    server = LocalServer(env=env)
+    await asyncio.to_thread(server.start)
+    ctx = ssl.create_default_context(cadata=server.cert_path().read_text())
+    async with httpx.AsyncClient(base_url=server.base_url, verify=ctx, timeout=60) as http:
+        r = await http.post(
+            "/api/v1/setup/claim",
+            json={
+                "setup_code": server.setup_code(),
+                "server_name": "bench",
+                "admin": {"username": "admin", "display_name": "Admin", "password": PASSWORD},
+            },
+        )
+        r.raise_for_status()
+    return Target(server.base_url, ctx, r.json()["tokens"]["access_token"], server)
+
+
+async def create_users(target: Target, count: int, prefix: str = "user") -> list[dict[str, Any]]:
+    """``count`` users through invites (one password hash each); returns their tokens."""
+    h = {"Authorization": f"Bearer {target.admin_token}"}
+    sem = asyncio.Semaphore(8)
+    async with target.http() as http:
+
+        async def one(i: int) -> dict[str, Any]:
+            async with sem:
+                inv = (await http.post("/api/v1/admin/invites", json={}, headers=h)).json()
+                r = await http.post(
+                    "/api/v1/auth/register",
+                    json={
+                        "invite": inv["token"],
+                        "username": f"{prefix}{i:05d}",
+                        "display_name": f"User {i}",
+                        "password": PASSWORD,
+                    },
+                )
+                r.raise_for_status()
+                body: dict[str, Any] = r.json()
+                return body
+
+        return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+async def open_session(target: Target, access_token: str, *, sync: bool = True) -> ClientConnection:
+    """An authenticated (and, with ``sync``, online) WebSocket session."""
+    ws = await connect(target.ws_url, ssl=target.ctx, max_size=None, compression=None)
+    await ws.recv()
+    await ws.send(json.dumps({"type": "auth", "access_token": access_token}))
+    reply = json.loads(await ws.recv())
+    if reply["type"] != "auth_ok":
+        raise RuntimeError(f"auth failed: {reply}")
+    if sync:
+        await ws.send(json.dumps({"id": 1, "type": "sync", "recent": 0}))
+        while json.loads(await ws.recv()).get("type") != "result":
+            pass
+    return ws
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

@@ -1,0 +1,130 @@
+"""W-login (WORKLOADS.md): 50 concurrent loops of password logins, each on a new connection,
+at most 500 logins or 40 s; logins/s, p50/p99, server CPU and peak RSS. Then token resumption:
+reconnecting the WebSocket with a valid access token. The server keeps its production argon2id
+parameters: hashing is what this workload measures.
+
+    python -m bench.wlogin --out bench/results/wlogin.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import PASSWORD, Target, create_users, open_session, percentile, start_local
+from bench.local_server import cpu_seconds
+
+LOOPS = 50
+MAX_LOGINS = 500
+MAX_SECONDS = 40.0
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def login_storm(target: Target, usernames: list[str], pid: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures = 0
+    done = 0
+    deadline = time.monotonic() + MAX_SECONDS
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+
+    async def loop(k: int) -> None:
+        nonlocal done, failures
+        while done < MAX_LOGINS and time.monotonic() < deadline:
+            done += 1
+            user = usernames[(k + done) % len(usernames)]
+            start = time.perf_counter()
+            # a new client per login: a new TCP and TLS connection, as the workload asks
+            async with httpx.AsyncClient(
+                base_url=target.base_url, verify=target.ctx, timeout=120
+            ) as http:
+                r = await http.post(
+                    "/api/v1/auth/login", json={"username": user, "password": PASSWORD}
+                )
+            if r.status_code == 200:
+                latencies.append(time.perf_counter() - start)
+            else:
+                failures += 1
+
+    await asyncio.gather(*(loop(k) for k in range(LOOPS)))
+    elapsed = time.monotonic() - t0
+    return {
+        "logins": len(latencies),
+        "failures": failures,
+        "seconds": round(elapsed, 2),
+        "logins_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "server_cpu_pct": round(100 * (cpu_seconds(pid) - cpu0) / elapsed, 1),
+        "server_peak_rss_mib": round(peak_rss_mib(pid), 1),
+    }
+
+
+async def resumption(target: Target, tokens: list[str], seconds: float = 10.0) -> dict[str, Any]:
+    """Open, authenticate with a held access token, close: as a client does after a network
+    change. Twenty loops in flight."""
+    count = 0
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    t0 = time.monotonic()
+
+    async def loop(k: int) -> None:
+        nonlocal count
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            ws = await open_session(target, tokens[(k + count) % len(tokens)], sync=False)
+            latencies.append(time.perf_counter() - start)
+            count += 1
+            await ws.close()
+
+    await asyncio.gather(*(loop(k) for k in range(20)))
+    elapsed = time.monotonic() - t0
+    return {
+        "resumptions": count,
+        "resumptions_per_s": round(count / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+    }
+
+
+async def run() -> dict[str, Any]:
+    # Production hashing: no CHEAP_HASHING here. Users are created once, slowly.
+    target = await start_local({})
+    assert target.server is not None
+    try:
+        users = await create_users(target, 50, prefix="login")
+        names = [u["user"]["username"] for u in users]
+        storm = await login_storm(target, names, target.server.pid)
+        print(json.dumps({"login_storm": storm}), flush=True)
+        resume = await resumption(target, [u["access_token"] for u in users])
+        print(json.dumps({"token_resumption": resume}), flush=True)
+        return {"workload": "W-login", "login_storm": storm, "token_resumption": resume}
+    finally:
+        target.server.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--out", type=Path)
+    a = p.parse_args()
+    result = asyncio.run(run())
+    if a.out:
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
