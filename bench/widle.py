@@ -28,7 +28,7 @@ async def run(counts: list[int]) -> dict[str, Any]:
         users = await create_users(target, max(counts))
         await asyncio.sleep(2)
         base_rss = rss_bytes(pid)
-        sessions = []
+        sessions: list[Any] = []
         steps = []
         sem = asyncio.Semaphore(50)
 
