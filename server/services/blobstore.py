@@ -1,0 +1,403 @@
+"""Files at rest: encrypted in fixed-size segments, so any byte range decrypts on its own.
+
+Layout of one object (``<root>/<kind>/<id>``)::
+
+    header   16 bytes: b"RBLOB\\x00\\x01\\x00", segment size (u32 big-endian), 4 zero bytes
+    segment  nonce (12) | AES-256-GCM ciphertext of up to ``segment size`` bytes | tag (16)
+    ...
+
+Every segment but the last holds exactly ``segment size`` bytes of plaintext, so segment ``i``
+sits at a known offset and a Range read decrypts only the segments it touches. Each object has
+its own key, derived from the data key and the object's id (HKDF); each segment's associated
+data binds the id, the segment's index and whether it is the last one, so segments cannot be
+moved, swapped between objects, dropped from the end or reordered without failing to decrypt.
+Nonces are random: a segment rewritten during a resumed upload never reuses one.
+
+An upload in progress is an object whose segments are all marked "not last"; finishing it
+re-seals the final segment as "last" and renames the file into ``blobs/``. Everything here
+blocks: call it from a thread.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import struct
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from server.datakey import DataKey
+
+MAGIC = b"RBLOB\x00\x01\x00"
+HEADER = 16
+NONCE = 12
+TAG = 16
+OVERHEAD = NONCE + TAG
+DEFAULT_SEGMENT = 64 * 1024
+
+UPLOADS = "uploads"
+BLOBS = "blobs"
+THUMBS = "thumbs"
+KINDS = (UPLOADS, BLOBS, THUMBS)
+
+
+class BlobCorrupt(Exception):
+    """A stored object does not decrypt: it was changed, truncated or belongs elsewhere."""
+
+
+class OffsetMismatch(Exception):
+    """An append that does not continue where the object ends."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__(f"the object holds {held} bytes")
+        self.held = held
+
+
+class OutOfSpace(Exception):
+    """The disk filled during a write; the object was rolled back to what it held before."""
+
+
+def _ad(obj_id: str, index: int, last: bool) -> bytes:
+    return b"roost-blob-v1\x00%s\x00%d\x00%d" % (obj_id.encode(), index, int(last))
+
+
+class BlobStore:
+    """Encrypted objects under ``root``, in one folder per kind (uploads, blobs, thumbs)."""
+
+    def __init__(self, root: Path, key: DataKey, segment_size: int = DEFAULT_SEGMENT) -> None:
+        self.root = root
+        self._key = key
+        self.segment_size = segment_size
+
+    def ensure_dirs_blocking(self) -> None:
+        for kind in KINDS:
+            (self.root / kind).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def path(self, kind: str, obj_id: str) -> Path:
+        if kind not in KINDS or not obj_id or "/" in obj_id or obj_id.startswith("."):
+            raise ValueError(f"bad object name {kind}/{obj_id}")
+        return self.root / kind / obj_id
+
+    def _aead(self, obj_id: str) -> AESGCM:
+        return AESGCM(self._key.derive("roost blob v1 " + obj_id))
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _header(self) -> bytes:
+        return MAGIC + struct.pack(">I", self.segment_size) + b"\x00" * 4
+
+    def create_blocking(self, kind: str, obj_id: str) -> None:
+        """An empty object (an upload that holds nothing yet)."""
+        fd = os.open(self.path(kind, obj_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(self._header())
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _seal(self, aead: AESGCM, obj_id: str, index: int, plain: bytes, last: bool) -> bytes:
+        nonce = os.urandom(NONCE)
+        return nonce + aead.encrypt(nonce, plain, _ad(obj_id, index, last))
+
+    def _open_segment(self, aead: AESGCM, obj_id: str, index: int, raw: bytes, last: bool) -> bytes:
+        if len(raw) < OVERHEAD:
+            raise BlobCorrupt(f"{obj_id}: segment {index} is truncated")
+        try:
+            return aead.decrypt(raw[:NONCE], raw[NONCE:], _ad(obj_id, index, last))
+        except InvalidTag:
+            raise BlobCorrupt(f"{obj_id}: segment {index} does not decrypt") from None
+
+    def write_blocking(self, kind: str, obj_id: str, pieces: Iterable[bytes]) -> tuple[int, str]:
+        """A complete object from plaintext pieces; returns its size and SHA-256 (hex).
+
+        Raises:
+            OutOfSpace: the disk filled; nothing is left behind.
+        """
+        path = self.path(kind, obj_id)
+        seg = self.segment_size
+        aead = self._aead(obj_id)
+        digest = hashlib.sha256()
+        size = 0
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(self._header())
+                buf = bytearray()
+                index = 0
+                for piece in pieces:
+                    digest.update(piece)
+                    size += len(piece)
+                    buf += piece
+                    # keep at least one byte back: the segment that ends the object is sealed
+                    # as the last one, and we only know which it is at the end
+                    while len(buf) > seg:
+                        fh.write(self._seal(aead, obj_id, index, bytes(buf[:seg]), False))
+                        del buf[:seg]
+                        index += 1
+                fh.write(self._seal(aead, obj_id, index, bytes(buf), True))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise OutOfSpace(str(exc)) from exc
+            raise
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return size, digest.hexdigest()
+
+    def _layout(self, fh_size: int) -> tuple[int, int]:
+        """(full segments, bytes of the partial segment after them, with its overhead)."""
+        body = fh_size - HEADER
+        if body < 0:
+            raise BlobCorrupt("the header is truncated")
+        stride = self.segment_size + OVERHEAD
+        return body // stride, body % stride
+
+    def _check_header(self, fh: object, obj_id: str) -> None:
+        assert hasattr(fh, "read")
+        head = fh.read(HEADER)
+        if len(head) != HEADER or head[:8] != MAGIC:
+            raise BlobCorrupt(f"{obj_id}: not a Roost blob")
+        if struct.unpack(">I", head[8:12])[0] != self.segment_size:
+            raise BlobCorrupt(f"{obj_id}: written with another segment size")
+
+    def held_blocking(self, obj_id: str) -> int:
+        """How many bytes an upload holds. A segment torn by a crash mid-write is cut off, so
+        the answer is always bytes that decrypt."""
+        path = self.path(UPLOADS, obj_id)
+        with path.open("r+b") as fh:
+            self._check_header(fh, obj_id)
+            return self._held(fh, obj_id, os.fstat(fh.fileno()).st_size)
+
+    def _held(self, fh: object, obj_id: str, file_size: int) -> int:
+        assert hasattr(fh, "seek")
+        assert hasattr(fh, "read")
+        assert hasattr(fh, "truncate")
+        seg, stride = self.segment_size, self.segment_size + OVERHEAD
+        full, rest = self._layout(file_size)
+        aead = self._aead(obj_id)
+        while True:
+            if rest == 0:
+                if full == 0:
+                    return 0
+                # the last whole segment must decrypt too
+                full -= 1
+                rest = stride
+            start = HEADER + full * stride
+            fh.seek(start)
+            try:
+                plain = self._open_segment(aead, obj_id, full, fh.read(rest), False)
+            except BlobCorrupt:
+                fh.truncate(start)  # torn by a crash: drop it and look at the one before
+                rest = 0
+                continue
+            return full * seg + len(plain)
+
+    def append_blocking(self, obj_id: str, offset: int, data: bytes) -> int:
+        """Write ``data`` at ``offset`` of an upload and make it durable; returns the bytes held.
+
+        ``offset`` may be below what is held (a chunk sent again): what follows it is replaced.
+
+        Raises:
+            OffsetMismatch: ``offset`` is beyond what the upload holds.
+            OutOfSpace: the disk filled; the upload holds what it held before (or ``offset``
+                bytes, when it was being rewritten).
+        """
+        seg, stride = self.segment_size, self.segment_size + OVERHEAD
+        aead = self._aead(obj_id)
+        with self.path(UPLOADS, obj_id).open("r+b") as fh:
+            self._check_header(fh, obj_id)
+            held = self._held(fh, obj_id, os.fstat(fh.fileno()).st_size)
+            if offset > held:
+                raise OffsetMismatch(held)
+            index = offset // seg
+            start = HEADER + index * stride
+            fh.seek(start)
+            old = fh.read(stride)  # the segment we continue, kept to roll back to
+            prefix = b""
+            if offset % seg:
+                prefix = self._open_segment(aead, obj_id, index, old, False)[: offset % seg]
+            plain = prefix + data
+            sealed = [
+                self._seal(aead, obj_id, index + i, plain[p : p + seg], False)
+                for i, p in enumerate(range(0, len(plain), seg))
+            ]
+            try:
+                fh.seek(start)
+                fh.truncate()
+                fh.writelines(sealed)
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                # Back to a state that decrypts: the segment we continued, cut at ``offset``.
+                fh.seek(start)
+                fh.truncate()
+                if prefix:
+                    fh.write(self._seal(aead, obj_id, index, prefix, False))
+                fh.flush()
+                os.fsync(fh.fileno())
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise OutOfSpace(str(exc)) from exc
+                raise
+            return offset + len(data)
+
+    def finish_blocking(self, obj_id: str, size: int) -> None:
+        """Turn a whole upload into a blob: seal its final segment as the last one and move it
+        to ``blobs/`` under the same id."""
+        seg, stride = self.segment_size, self.segment_size + OVERHEAD
+        aead = self._aead(obj_id)
+        src = self.path(UPLOADS, obj_id)
+        with src.open("r+b") as fh:
+            self._check_header(fh, obj_id)
+            held = self._held(fh, obj_id, os.fstat(fh.fileno()).st_size)
+            if held != size:
+                raise BlobCorrupt(f"{obj_id}: holds {held} bytes, not {size}")
+            index = max(0, (size - 1) // seg) if size else 0
+            start = HEADER + index * stride
+            fh.seek(start)
+            plain = self._open_segment(aead, obj_id, index, fh.read(stride), False) if size else b""
+            fh.seek(start)
+            fh.truncate()
+            fh.write(self._seal(aead, obj_id, index, plain, True))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(src, self.path(BLOBS, obj_id))
+        self._sync_dir(self.root / BLOBS)
+
+    @staticmethod
+    def _sync_dir(path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def reader(self, kind: str, obj_id: str, size: int) -> BlobReader:
+        """Opens a finished object of ``size`` plaintext bytes for reading."""
+        return BlobReader(self, kind, obj_id, size)
+
+    def upload_plaintext_blocking(self, obj_id: str, size: int) -> Iterator[bytes]:
+        """The plaintext of an upload in progress, segment by segment (to hash and sniff it)."""
+        seg = self.segment_size
+        aead = self._aead(obj_id)
+        with self.path(UPLOADS, obj_id).open("rb") as fh:
+            self._check_header(fh, obj_id)
+            index, pos = 0, 0
+            while pos < size:
+                want = min(seg, size - pos)
+                plain = self._open_segment(aead, obj_id, index, fh.read(want + OVERHEAD), False)
+                if len(plain) != want:
+                    raise BlobCorrupt(f"{obj_id}: segment {index} is short")
+                yield plain
+                pos += want
+                index += 1
+
+    def read_all_blocking(self, kind: str, obj_id: str, size: int) -> bytes:
+        """A small object whole (thumbnails); never for attachments."""
+        with self.reader(kind, obj_id, size) as r:
+            return r.read_blocking(0, size)
+
+    # --- housekeeping ------------------------------------------------------------------------
+
+    def delete_blocking(self, kind: str, obj_id: str) -> None:
+        self.path(kind, obj_id).unlink(missing_ok=True)
+
+    def list_blocking(self, kind: str) -> list[tuple[str, float]]:
+        """(id, mtime) of every object of a kind."""
+        out = []
+        with os.scandir(self.root / kind) as it:
+            for entry in it:
+                if entry.is_file():
+                    out.append((entry.name, entry.stat().st_mtime))
+        return out
+
+    def plaintext_size_blocking(self, kind: str, obj_id: str) -> int:
+        """The plaintext size of a finished object, from its size on disk."""
+        body = self.path(kind, obj_id).stat().st_size - HEADER
+        segments = max(1, -(-body // (self.segment_size + OVERHEAD)))
+        return body - segments * OVERHEAD
+
+    @staticmethod
+    def stored_size(size: int, segment_size: int = DEFAULT_SEGMENT) -> int:
+        """Bytes on disk for ``size`` bytes of plaintext."""
+        segments = max(1, -(-size // segment_size))
+        return HEADER + size + segments * OVERHEAD
+
+
+class BlobReader:
+    """Random access to a finished object: ``read_blocking`` decrypts only the segments a range
+    touches, and keeps the last one it decrypted (reads that continue it cost nothing more)."""
+
+    def __init__(self, store: BlobStore, kind: str, obj_id: str, size: int) -> None:
+        self._store = store
+        self._id = obj_id
+        self.size = size
+        self._seg = store.segment_size
+        self._count = max(1, -(-size // self._seg))
+        self._aead = store._aead(obj_id)
+        self._fh = store.path(kind, obj_id).open("rb")
+        try:
+            store._check_header(self._fh, obj_id)
+            expected = BlobStore.stored_size(size, self._seg)
+            actual = os.fstat(self._fh.fileno()).st_size
+            if actual != expected:
+                raise BlobCorrupt(f"{obj_id}: {actual} bytes on disk, expected {expected}")
+        except BaseException:
+            self._fh.close()
+            raise
+        self._cached: tuple[int, bytes] | None = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def _segment(self, index: int) -> bytes:
+        if self._cached is not None and self._cached[0] == index:
+            return self._cached[1]
+        stride = self._seg + OVERHEAD
+        self._fh.seek(HEADER + index * stride)
+        last = index == self._count - 1
+        want = (self.size - index * self._seg if last else self._seg) + OVERHEAD
+        raw = self._fh.read(want)
+        if len(raw) != want:
+            raise BlobCorrupt(f"{self._id}: segment {index} is truncated")
+        plain = self._store._open_segment(self._aead, self._id, index, raw, last)
+        self._cached = (index, plain)
+        return plain
+
+    def read_blocking(self, start: int, length: int) -> bytes:
+        """Plaintext bytes ``start`` .. ``start + length`` (clipped to the object)."""
+        end = min(self.size, start + length)
+        if start >= end:
+            # an empty object still has its one (empty) last segment to verify
+            if self.size == 0:
+                self._segment(0)
+            return b""
+        out = []
+        pos = start
+        while pos < end:
+            index = pos // self._seg
+            plain = self._segment(index)
+            lo = pos - index * self._seg
+            piece = plain[lo : lo + (end - pos)]
+            out.append(piece)
+            pos += len(piece)
+        return b"".join(out)
+
+    def next_boundary(self, pos: int, span: int) -> int:
+        """The segment boundary at or after ``pos + span``: reads that end on one never
+        decrypt a segment twice."""
+        target = pos + span
+        return min(self.size, -(-target // self._seg) * self._seg)
