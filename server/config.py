@@ -87,6 +87,33 @@ class Settings(BaseModel):
     ws_queue_frames: int = Field(default=2000, ge=10, le=1_000_000)
     ws_max_frame_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
 
+    # files and media; the limits are advertised in GET /api/v1/server
+    max_file_bytes: int = Field(default=2 * 1024**3, ge=1, le=1 << 40)
+    # All of one user's files together, uploads in progress at their full size; 0: no quota.
+    user_quota_bytes: int = Field(default=10 * 1024**3, ge=0, le=1 << 50)
+    # The largest chunk one PUT may carry (upload chunks bypass max_body_bytes).
+    upload_chunk_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
+    # An unfinished upload, or a finished file never sent in a message, is removed after this.
+    upload_expiry_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Uploads are refused while the data directory's disk has less than this free.
+    min_free_disk_bytes: int = Field(default=512 * 1024**2, ge=0, le=1 << 50)
+    max_attachments_per_message: int = Field(default=10, ge=1, le=100)
+    # Remove GPS and other location data from photos, in the stored original too.
+    strip_location: bool = True
+    # Images above this many pixels are refused before decoding (decompression bombs).
+    max_image_pixels: int = Field(default=100_000_000, ge=1024, le=2_000_000_000)
+    # Images are decoded in memory for thumbnails and location stripping up to this size;
+    # larger ones are kept as plain files, without either.
+    max_image_bytes: int = Field(default=64 * 1024**2, ge=1024, le=1024**3)
+    # ffmpeg (a command on PATH or a path; "" for none) gives audio and video their duration,
+    # dimensions and a poster frame. Without it those are skipped.
+    ffmpeg: str = "ffmpeg"
+    # Media up to this size are handed to ffmpeg from memory (seekable); larger ones stream
+    # through a pipe, where some formats yield no poster frame.
+    media_probe_max_bytes: int = Field(default=256 * 1024**2, ge=0, le=1 << 40)
+    # How often expired uploads and files no message refers to are removed.
+    files_sweep_interval_s: int = Field(default=3600, ge=10, le=7 * 86_400)
+
     @field_validator("host")
     @classmethod
     def _host_is_an_address(cls, value: str) -> str:

@@ -22,6 +22,7 @@ from server.datakey import (
 )
 from server.protocol.ws import CLOSE_SESSION_ENDED
 from server.services.events import EventWriter
+from server.services.files import Files
 from server.services.hub import Hub
 from server.services.memberships import Memberships
 from server.services.ratelimit import Allowlist, SlidingWindow
@@ -84,6 +85,7 @@ class Runtime:
             self.memberships, presence=settings.presence_enabled, typing=settings.typing_enabled
         )
         self.writer: EventWriter | None = None
+        self.files: Files | None = None
 
     @property
     def setup_code_path(self) -> Path:
@@ -126,6 +128,9 @@ class Runtime:
             create_sync_engine(sqlite_url(self.data_dir, sync=True)), self.data_key, self.hub
         )
         self.writer.start()
+        self.files = Files(s, self.data_dir, self.engine, self.reader, self.data_key)
+        await self.files.open()
+        self.files.start()
         if not s.insecure_http:
             if s.tls_cert is not None and s.tls_key is not None:
                 cert, key = s.tls_cert, s.tls_key
@@ -202,6 +207,9 @@ class Runtime:
         return lambda: self._state_listeners.remove(listener)
 
     async def close(self) -> None:
+        if self.files is not None:
+            await self.files.stop()
+            self.files = None
         if self.writer is not None:
             await self.writer.stop()
             self.writer = None

@@ -6,7 +6,14 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from server import __version__
-from server.http import errors, routes_admin, routes_auth, routes_chat, routes_server
+from server.http import (
+    errors,
+    routes_admin,
+    routes_auth,
+    routes_chat,
+    routes_files,
+    routes_server,
+)
 from server.http.body_limit import BodyLimit
 from server.runtime import Runtime
 from server.services.accounts import Accounts
@@ -27,9 +34,15 @@ def create_app(rt: Runtime) -> ASGIApp:
     app.state.admin = Admin(rt, accounts)
     assert rt.writer is not None, "the runtime must be opened for serving"
     app.state.chat = Chat(rt, rt.memberships, rt.hub, rt.writer)
+    assert rt.files is not None
+    app.state.files = rt.files
     errors.install(app)
     app.include_router(routes_server.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_chat.router)
-    return BodyLimit(app, rt.settings.max_body_bytes)
+    app.include_router(routes_files.router)
+    # Upload chunks stream to their handler under their own limit instead of being buffered.
+    method, path = routes_files.CHUNK_ROUTE
+    raw = [(method, path, rt.settings.upload_chunk_bytes)]
+    return BodyLimit(app, rt.settings.max_body_bytes, raw)

@@ -37,6 +37,12 @@ def server_info(rt: Runtime) -> ServerInfo:
             send_rate_per_s=rt.settings.send_rate_per_s,
             send_burst=rt.settings.send_burst,
             ws_max_frame_bytes=rt.settings.ws_max_frame_bytes,
+            max_file_bytes=rt.settings.max_file_bytes,
+            user_quota_bytes=rt.settings.user_quota_bytes,
+            upload_chunk_bytes=rt.settings.upload_chunk_bytes,
+            upload_expiry_s=rt.settings.upload_expiry_hours * 3600,
+            max_attachments_per_message=rt.settings.max_attachments_per_message,
+            max_image_pixels=rt.settings.max_image_pixels,
         ),
         features=Features(typing=rt.settings.typing_enabled, presence=rt.settings.presence_enabled),
     )

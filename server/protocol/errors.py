@@ -65,6 +65,21 @@ class ErrorCode(StrEnum):
     OWNER_MUST_TRANSFER = "owner_must_transfer"
     NOT_A_GROUP = "not_a_group"
 
+    # files and uploads
+    UPLOAD_NOT_FOUND = "upload_not_found"
+    ATTACHMENT_NOT_FOUND = "attachment_not_found"
+    FILE_TOO_LARGE = "file_too_large"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    STORAGE_FULL = "storage_full"
+    OFFSET_MISMATCH = "offset_mismatch"
+    CHUNK_CORRUPT = "chunk_corrupt"
+    UPLOAD_INCOMPLETE = "upload_incomplete"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    TYPE_MISMATCH = "type_mismatch"
+    IMAGE_TOO_LARGE = "image_too_large"
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
+    TOO_MANY_ATTACHMENTS = "too_many_attachments"
+
 
 class ErrorBody(BaseModel):
     """The body of every error answer, under the key ``error``."""

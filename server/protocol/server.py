@@ -17,6 +17,12 @@ class Limits(Response):
     send_rate_per_s: float
     send_burst: int
     ws_max_frame_bytes: int
+    max_file_bytes: int
+    user_quota_bytes: int = Field(description="0: no quota")
+    upload_chunk_bytes: int
+    upload_expiry_s: int
+    max_attachments_per_message: int
+    max_image_pixels: int
 
 
 class Features(Response):

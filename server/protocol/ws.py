@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from server.protocol.common import DisplayName, Role
+from server.protocol.files import AttachmentId
 
 # Close codes the server uses (4000-4999 are for applications).
 CLOSE_AUTH_FAILED = 4001
@@ -52,11 +53,15 @@ class Sync(Command):
 
 
 class SendMessage(Command):
+    """``text`` may be empty when the message carries ``attachments`` (ids of the sender's own
+    finished uploads)."""
+
     type: Literal["message/send"]
     conversation_id: ConversationId
     client_id: ClientId
-    text: str = Field(min_length=1)
+    text: str = ""
     reply_to: Seq | None = None
+    attachments: list[AttachmentId] = Field(default_factory=list, max_length=100)
 
 
 class EditMessage(Command):

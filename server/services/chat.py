@@ -30,6 +30,7 @@ from server.services.memberships import Memberships
 from server.services.ratelimit import TokenBucket
 from server.services.secrets import random_id, random_token, token_hash
 from server.storage import chat as q
+from server.storage import files as files_q
 
 REPLAY_PAGE = 500
 
@@ -133,14 +134,25 @@ class Chat:
         text: str,
         reply_to: int | None,
         origin: Peer | None,
+        attachments: list[str] | None = None,
     ) -> Ack:
         self._require_member(conversation_id, user)
-        self._check_text(text)
+        if text or not attachments:  # a message of attachments alone needs no text
+            self._check_text(text)
         self._rate(user)
         content: dict[str, Any] = {"text": text}
         if reply_to is not None:
             await self._target(conversation_id, reply_to)
             content["reply_to"] = reply_to
+        share = None
+        if attachments:
+            assert self.rt.files is not None
+            content["attachments"] = shown = await self.rt.files.for_message(user, attachments)
+            ids = [a["id"] for a in shown]
+
+            def share(conn: Connection, seq: int, _now: float) -> None:
+                files_q.share_txn(conn, ids, conversation_id, seq)
+
         return await self.writer.append(
             Append(
                 conversation_id=conversation_id,
@@ -150,6 +162,7 @@ class Chat:
                 content=content,
                 target_seq=reply_to,
                 check=lambda: self._require_member(conversation_id, user),
+                apply=share,
                 origin=origin,
             )
         )

@@ -51,6 +51,20 @@ _STATUS = {
     ErrorCode.MESSAGE_TOO_LONG: 413,
     ErrorCode.OWNER_MUST_TRANSFER: 409,
     ErrorCode.NOT_A_GROUP: 409,
+    # An upload or attachment the caller may not see is "not found" too.
+    ErrorCode.UPLOAD_NOT_FOUND: 404,
+    ErrorCode.ATTACHMENT_NOT_FOUND: 404,
+    ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.QUOTA_EXCEEDED: 507,
+    ErrorCode.STORAGE_FULL: 507,
+    ErrorCode.OFFSET_MISMATCH: 409,
+    ErrorCode.CHUNK_CORRUPT: 422,
+    ErrorCode.UPLOAD_INCOMPLETE: 409,
+    ErrorCode.CHECKSUM_MISMATCH: 422,
+    ErrorCode.TYPE_MISMATCH: 415,
+    ErrorCode.IMAGE_TOO_LARGE: 422,
+    ErrorCode.RANGE_NOT_SATISFIABLE: 416,
+    ErrorCode.TOO_MANY_ATTACHMENTS: 422,
 }
 
 

@@ -1,10 +1,12 @@
 """The schema as SQLAlchemy Core tables; migrations in ``migrations/`` must produce exactly this."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -207,4 +209,73 @@ conversation_invites = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+)
+
+# --- files --------------------------------------------------------------------------------------
+# Sizes are BigInteger: PostgreSQL's INTEGER stops at 2 GiB.
+
+# One row per distinct content (by SHA-256 of the stored bytes); the bytes are in
+# files/blobs/<id>, encrypted under a key derived for that id (services/blobstore.py).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("duration", Float, nullable=True),
+    Column("thumbnail", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# An upload in progress; its bytes so far are in files/uploads/<id>, encrypted the same way.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("mime", String(127), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("received", BigInteger, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_uploads_user", "user_id"),
+)
+
+# A finished upload: a name and type over a blob. Many attachments can share one blob.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("blob_id", String(32), ForeignKey("blobs.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("mime", String(127), nullable=False),
+    Column("original_sha256", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_attachments_owner", "owner_id"),
+    Index("ix_attachments_blob", "blob_id"),
+)
+
+# Where an attachment was sent: written in the transaction that stores the message. Members
+# of the conversation who could see that event may download it.
+attachment_shares = Table(
+    "attachment_shares",
+    metadata,
+    Column(
+        "attachment_id",
+        String(32),
+        ForeignKey("attachments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("conversation_id", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    ForeignKeyConstraint(
+        ["conversation_id", "seq"],
+        ["events.conversation_id", "events.seq"],
+        ondelete="CASCADE",
+    ),
 )

@@ -54,6 +54,7 @@ async def handle_message_send(conn: Connection, msg: SendMessage) -> BaseModel:
         text=msg.text,
         reply_to=msg.reply_to,
         origin=conn,
+        attachments=msg.attachments,
     )
 
 

@@ -1,0 +1,670 @@
+"""Files: resumable uploads, checks at completion, content-addressed storage, who may download,
+and the clean-up of what nobody needs any more.
+
+The life of a file:
+
+1. ``create`` checks the declared size against ``max_file_bytes``, the user's quota and the free
+   disk (less what open uploads still promise) before a byte is stored.
+2. ``put_chunk`` writes bytes at an offset; the upload's file on disk is the truth about how
+   much arrived, and a chunk may be sent again from any offset at or below it.
+3. ``complete`` checks the size and the SHA-256 the client declared, sniffs the real type and
+   refuses one that contradicts the declaration, makes thumbnails and strips location data.
+   The stored bytes are then content-addressed by *their* SHA-256: a photo whose GPS data was
+   removed is stored under the hash of what is served, and the attachment keeps the hash of
+   what was uploaded as ``original_sha256``. Identical stored content is kept once.
+4. ``message/send`` carries the attachment; the share is written in the message's transaction.
+5. ``sweep`` removes expired uploads, attachments no standing message carries (after the same
+   grace period), blobs no attachment uses, and files on disk that no row names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import logging
+import shutil
+import time
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.config import Settings
+from server.datakey import DataKey
+from server.protocol.errors import ErrorCode
+from server.protocol.files import Attachment, StorageUsage, Upload
+from server.services import media
+from server.services.blobstore import (
+    BLOBS,
+    THUMBS,
+    UPLOADS,
+    BlobCorrupt,
+    BlobReader,
+    BlobStore,
+    OffsetMismatch,
+    OutOfSpace,
+)
+from server.services.errors import ApiError
+from server.services.secrets import random_id
+from server.storage import files as q
+
+log = logging.getLogger(__name__)
+
+# Files on disk that no row names are removed only once they are this old: a create or a
+# completion writes its file a moment before it commits the row.
+ORPHAN_GRACE_S = 3600.0
+READ_SPAN = 1024 * 1024  # plaintext per trip to the reading thread
+
+
+def _upload_missing() -> ApiError:
+    return ApiError(ErrorCode.UPLOAD_NOT_FOUND, "no such upload (it may have expired)")
+
+
+def _attachment_missing() -> ApiError:
+    return ApiError(ErrorCode.ATTACHMENT_NOT_FOUND, "no such attachment")
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def parse_content_range(header: str) -> tuple[int, int, int | None]:
+    """``bytes first-last/total`` (total may be ``*``) as (first, last, total).
+
+    Raises:
+        ApiError: it is not that.
+    """
+    unit, _, spec = header.strip().partition(" ")
+    rng, _, total = spec.partition("/")
+    first, _, last = rng.partition("-")
+    try:
+        if unit.lower() != "bytes" or not first.isdigit() or not last.isdigit():
+            raise ValueError
+        a, b = int(first), int(last)
+        t = None if total == "*" else int(total)
+        if b < a:
+            raise ValueError
+    except ValueError:
+        raise ApiError(
+            ErrorCode.INVALID_REQUEST,
+            "Content-Range must be 'bytes <first>-<last>/<size>' with first <= last",
+        ) from None
+    return a, b, t
+
+
+def _chunk_digest(header: str) -> bytes:
+    """The SHA-256 in an RFC 9530 ``Content-Digest: sha-256=:<base64>:`` header."""
+    for item in header.split(","):
+        name, _, value = item.strip().partition("=")
+        if name.strip().lower() == "sha-256":
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == ":":
+                try:
+                    raw = base64.b64decode(value[1:-1], validate=True)
+                except (binascii.Error, ValueError):
+                    break
+                if len(raw) == 32:
+                    return raw
+            break
+    raise ApiError(
+        ErrorCode.INVALID_REQUEST, "Content-Digest must be 'sha-256=:<base64 of 32 bytes>:'"
+    )
+
+
+@dataclass(frozen=True)
+class Download:
+    """An attachment someone may read, opened for reading."""
+
+    id: str
+    name: str
+    mime: str
+    size: int
+    sha256: str
+    reader: BlobReader
+
+    def close(self) -> None:
+        self.reader.close()
+
+    async def stream(self, start: int, end: int) -> AsyncIterator[bytes]:
+        """Plaintext ``start`` .. ``end`` (exclusive), a segment-aligned span per thread trip:
+        never the whole file in memory."""
+        pos = start
+        while pos < end:
+            stop = min(end, self.reader.next_boundary(pos, READ_SPAN))
+            data = await asyncio.to_thread(self.reader.read_blocking, pos, stop - pos)
+            if not data:
+                return
+            yield data
+            pos += len(data)
+
+
+class Files:
+    def __init__(
+        self,
+        settings: Settings,
+        data_dir: Path,
+        engine: AsyncEngine,
+        reader: AsyncEngine,
+        data_key: DataKey,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.reader = reader
+        self.store = BlobStore(data_dir / "files", data_key)
+        self.ffmpeg = media.find_ffmpeg(settings.ffmpeg)
+        # A copy, so that a test can pretend the disk filled up.
+        self.min_free_disk_bytes = settings.min_free_disk_bytes
+        self.expiry_s = settings.upload_expiry_hours * 3600.0
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self.store.ensure_dirs_blocking)
+        if self.ffmpeg is None:
+            log.info("ffmpeg not found: audio and video get no duration or poster frame")
+
+    def start(self) -> None:
+        self._sweeper = asyncio.get_running_loop().create_task(
+            self._sweep_forever(), name="files-sweeper"
+        )
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.files_sweep_interval_s)
+            try:
+                await self.sweep()
+            except Exception:  # a busy database or disk must not end the sweeper
+                log.exception("files sweep failed")
+
+    def _lock(self, upload_id: str) -> asyncio.Lock:
+        lock = self._locks.get(upload_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[upload_id] = lock
+        return lock
+
+    def free_disk_bytes(self) -> int:
+        return shutil.disk_usage(self.store.root).free
+
+    def _storage_full(self) -> ApiError:
+        return ApiError(
+            ErrorCode.STORAGE_FULL,
+            "the server is running out of disk space, so it takes no uploads for now; "
+            "ask its owner to free some space",
+        )
+
+    # --- uploads ----------------------------------------------------------------------------
+
+    def _upload(self, row: Any, offset: int | None = None) -> Upload:
+        return Upload(
+            id=row.id,
+            name=row.name,
+            size=row.size,
+            mime=row.mime,
+            sha256=row.sha256,
+            offset=row.received if offset is None else offset,
+            chunk_bytes=self.settings.upload_chunk_bytes,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    async def create(self, user: int, *, name: str, size: int, mime: str, sha256: str) -> Upload:
+        s = self.settings
+        if size > s.max_file_bytes:
+            raise ApiError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"a file can be {_mib(s.max_file_bytes)} at most; this one is {_mib(size)}",
+            )
+        now = time.time()
+        upload_id = random_id()
+        async with self.engine.begin() as conn:
+            # In the write transaction: two creates cannot both take the last of a quota.
+            if s.user_quota_bytes:
+                used = await q.usage_txn(conn, user)
+                if used + size > s.user_quota_bytes:
+                    raise ApiError(
+                        ErrorCode.QUOTA_EXCEEDED,
+                        f"this file ({_mib(size)}) does not fit in your storage: you use "
+                        f"{_mib(used)} of {_mib(s.user_quota_bytes)}",
+                    )
+            reserved = await q.reserved_txn(conn)
+            need = BlobStore.stored_size(size)
+            if self.free_disk_bytes() - reserved - need < self.min_free_disk_bytes:
+                raise self._storage_full()
+            await q.create_upload_txn(
+                conn,
+                id=upload_id,
+                user_id=user,
+                name=name,
+                mime=mime.lower(),
+                size=size,
+                sha256=sha256,
+                received=0,
+                created_at=now,
+                expires_at=now + self.expiry_s,
+            )
+            try:
+                await asyncio.to_thread(self.store.create_blocking, UPLOADS, upload_id)
+            except OSError as exc:
+                log.warning("cannot create an upload file: %s", exc)
+                raise self._storage_full() from None
+            row = await q.get_upload_txn(conn, upload_id)
+        return self._upload(row)
+
+    async def _own_upload(self, user: int, upload_id: str) -> Any:
+        async with self.reader.connect() as conn:
+            row = await q.get_upload_txn(conn, upload_id)
+        if row is None or row.user_id != user:
+            raise _upload_missing()
+        return row
+
+    async def _held(self, upload_id: str) -> int:
+        try:
+            return await asyncio.to_thread(self.store.held_blocking, upload_id)
+        except (FileNotFoundError, BlobCorrupt):
+            log.error("upload %s lost its file; discarding it", upload_id)
+            await self._discard(upload_id)
+            raise ApiError(
+                ErrorCode.UPLOAD_NOT_FOUND, "this upload was lost on the server; start again"
+            ) from None
+
+    async def status(self, user: int, upload_id: str) -> Upload:
+        row = await self._own_upload(user, upload_id)
+        async with self._lock(upload_id):
+            return self._upload(row, await self._held(upload_id))
+
+    async def put_chunk(
+        self,
+        user: int,
+        upload_id: str,
+        *,
+        body: AsyncIterator[bytes],
+        offset: int | None,
+        content_range: str | None,
+        content_digest: str | None,
+    ) -> Upload:
+        """Store one chunk. The body is read whole (the HTTP layer bounds it by
+        ``upload_chunk_bytes``) so that its digest is checked before a byte is written."""
+        row = await self._own_upload(user, upload_id)
+        rng = parse_content_range(content_range) if content_range else None
+        if rng is not None:
+            if offset is not None and offset != rng[0]:
+                raise ApiError(ErrorCode.INVALID_REQUEST, "the offset and Content-Range disagree")
+            if rng[2] is not None and rng[2] != row.size:
+                raise ApiError(
+                    ErrorCode.INVALID_REQUEST,
+                    f"Content-Range gives the size {rng[2]}; the upload declared {row.size}",
+                )
+            offset = rng[0]
+        if offset is None:
+            raise ApiError(
+                ErrorCode.INVALID_REQUEST,
+                "say where the chunk goes: Content-Range: bytes <first>-<last>/<size>, "
+                "or ?offset=<first>",
+            )
+        expected = _chunk_digest(content_digest) if content_digest else None
+        data = b"".join([piece async for piece in body])
+        if rng is not None and rng[1] - rng[0] + 1 != len(data):
+            raise ApiError(
+                ErrorCode.INVALID_REQUEST,
+                f"Content-Range announces {rng[1] - rng[0] + 1} bytes; the body has {len(data)}",
+            )
+        if offset + len(data) > row.size:
+            raise ApiError(
+                ErrorCode.INVALID_REQUEST,
+                f"the chunk ends at byte {offset + len(data)}, past the declared size {row.size}",
+            )
+        if expected is not None and hashlib.sha256(data).digest() != expected:
+            raise ApiError(
+                ErrorCode.CHUNK_CORRUPT,
+                "the chunk does not match its Content-Digest; it was not stored, send it again",
+            )
+        async with self._lock(upload_id):
+            if self.free_disk_bytes() - BlobStore.stored_size(len(data)) < (
+                self.min_free_disk_bytes
+            ):
+                raise self._storage_full()
+            try:
+                held = await asyncio.to_thread(self.store.append_blocking, upload_id, offset, data)
+            except OffsetMismatch as exc:
+                raise ApiError(
+                    ErrorCode.OFFSET_MISMATCH,
+                    f"the server holds {exc.held} bytes of this upload; send from there",
+                    details=[
+                        {"field": "offset", "problem": "beyond the bytes held", "offset": exc.held}
+                    ],
+                ) from None
+            except OutOfSpace:
+                held = await self._held(upload_id)
+                await self._record(upload_id, held)
+                raise self._storage_full() from None
+            except FileNotFoundError:
+                await self._held(upload_id)  # discards and raises
+                raise
+            row = await self._record(upload_id, held)
+        if row is None:
+            raise _upload_missing()
+        return self._upload(row, held)
+
+    async def _record(self, upload_id: str, held: int) -> Any:
+        async with self.engine.begin() as conn:
+            await q.set_received_txn(conn, upload_id, held, time.time() + self.expiry_s)
+            return await q.get_upload_txn(conn, upload_id)
+
+    async def cancel(self, user: int, upload_id: str) -> None:
+        await self._own_upload(user, upload_id)
+        async with self._lock(upload_id):
+            await self._discard(upload_id)
+
+    async def _discard(self, upload_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await q.delete_upload_txn(conn, upload_id)
+        await asyncio.to_thread(self.store.delete_blocking, UPLOADS, upload_id)
+
+    def _read_upload_blocking(self, upload_id: str, size: int) -> tuple[str, bytes]:
+        """The SHA-256 of what arrived, and its first bytes (to sniff)."""
+        digest = hashlib.sha256()
+        head = b""
+        for piece in self.store.upload_plaintext_blocking(upload_id, size):
+            digest.update(piece)
+            if len(head) < media.SNIFF_BYTES:
+                head += piece[: media.SNIFF_BYTES - len(head)]
+        return digest.hexdigest(), head
+
+    def _process_blocking(
+        self, upload_id: str, size: int, mime: str
+    ) -> tuple[media.Preview, bytes | None]:
+        """Thumbnails and facts; for photos, the bytes without location when they differ."""
+        s = self.settings
+        if mime in media.PICTURES and size <= s.max_image_bytes:
+            data = b"".join(self.store.upload_plaintext_blocking(upload_id, size))
+            stripped = media.strip_location(mime, data) if s.strip_location else None
+            preview = media.picture_blocking(stripped or data, s.max_image_pixels)
+            return preview, stripped
+        if self.ffmpeg is not None and mime in media.DEMUXERS:
+            preview = media.media_blocking(
+                self.ffmpeg,
+                mime,
+                self.store.upload_plaintext_blocking(upload_id, size),
+                size,
+                in_memory_up_to=s.media_probe_max_bytes,
+                max_pixels=s.max_image_pixels,
+            )
+            return preview, None
+        return media.Preview(), None
+
+    async def complete(self, user: int, upload_id: str) -> Attachment:
+        row = await self._own_upload(user, upload_id)
+        async with self._lock(upload_id):
+            return await self._complete(user, row)
+
+    async def _complete(self, user: int, row: Any) -> Attachment:
+        upload_id = row.id
+        held = await self._held(upload_id)
+        if held != row.size:
+            raise ApiError(
+                ErrorCode.UPLOAD_INCOMPLETE,
+                f"the server holds {held} of {row.size} bytes; send the rest from offset {held}",
+            )
+        try:
+            sha, head = await asyncio.to_thread(self._read_upload_blocking, upload_id, row.size)
+        except (BlobCorrupt, InvalidTag):
+            await self._discard(upload_id)
+            raise ApiError(
+                ErrorCode.CHECKSUM_MISMATCH, "the upload was damaged on the server; start again"
+            ) from None
+        if sha != row.sha256:
+            await self._discard(upload_id)
+            raise ApiError(
+                ErrorCode.CHECKSUM_MISMATCH,
+                f"the file's SHA-256 is {sha}, not the declared {row.sha256}; the upload was "
+                "discarded: start again",
+            )
+        try:
+            mime = media.settle_type(row.mime, head)
+        except media.TypeMismatch as exc:
+            await self._discard(upload_id)
+            raise ApiError(ErrorCode.TYPE_MISMATCH, f"{exc}; the upload was discarded") from None
+
+        async with self.reader.connect() as conn:
+            same = await q.blob_by_sha_txn(conn, sha)
+        preview, stripped = media.Preview(), None
+        if same is None or (mime in media.PICTURES and self.settings.strip_location):
+            try:
+                preview, stripped = await asyncio.to_thread(
+                    self._process_blocking, upload_id, row.size, mime
+                )
+            except media.ImageTooLarge as exc:
+                await self._discard(upload_id)
+                raise ApiError(
+                    ErrorCode.IMAGE_TOO_LARGE,
+                    f"the image is too large to open safely ({exc}; at most "
+                    f"{self.settings.max_image_pixels} pixels); the upload was discarded",
+                ) from None
+
+        # Write the stored form under a fresh id (stripped) or move the upload into place.
+        written: list[tuple[str, str]] = []  # files to delete if another copy wins
+        try:
+            if stripped is not None:
+                blob_id = random_id()
+                size, stored_sha = await asyncio.to_thread(
+                    self.store.write_blocking, BLOBS, blob_id, [stripped]
+                )
+                written.append((BLOBS, blob_id))
+            else:
+                # Cheap whatever the size (one segment re-sealed, a rename); done even when a
+                # copy exists, which a sweep could remove before the commit below.
+                blob_id, size, stored_sha = upload_id, row.size, sha
+                await asyncio.to_thread(self.store.finish_blocking, upload_id, row.size)
+                written.append((BLOBS, blob_id))
+            for name, data in preview.thumbnails.items():
+                thumb = f"{blob_id}.{name}"
+                await asyncio.to_thread(self.store.write_blocking, THUMBS, thumb, [data])
+                written.append((THUMBS, thumb))
+        except OutOfSpace:
+            await self._delete_files(written)
+            raise self._storage_full() from None
+
+        now = time.time()
+        attachment_id = random_id()
+        async with self.engine.begin() as conn:
+            existing = await q.blob_by_sha_txn(conn, stored_sha)
+            if existing is not None:
+                blob_id = existing.id
+            else:
+                await q.insert_blob_txn(
+                    conn,
+                    id=blob_id,
+                    sha256=stored_sha,
+                    size=size,
+                    width=preview.width,
+                    height=preview.height,
+                    duration=preview.duration,
+                    thumbnail=bool(preview.thumbnails),
+                    created_at=now,
+                )
+            await q.insert_attachment_txn(
+                conn,
+                id=attachment_id,
+                owner_id=user,
+                blob_id=blob_id,
+                name=row.name,
+                mime=mime,
+                original_sha256=sha,
+                created_at=now,
+            )
+            await q.delete_upload_txn(conn, upload_id)
+            stored = await q.get_attachment_txn(conn, attachment_id)
+        if existing is not None:
+            await self._delete_files(written)  # the same bytes were stored already
+        await asyncio.to_thread(self.store.delete_blocking, UPLOADS, upload_id)
+        return self._attachment(stored)
+
+    async def _delete_files(self, files: list[tuple[str, str]]) -> None:
+        for kind, obj in files:
+            await asyncio.to_thread(self.store.delete_blocking, kind, obj)
+
+    # --- attachments ------------------------------------------------------------------------
+
+    @staticmethod
+    def _attachment(row: Any) -> Attachment:
+        return Attachment(
+            id=row.id,
+            name=row.name,
+            size=row.size,
+            mime=row.mime,
+            sha256=row.sha256,
+            original_sha256=row.original_sha256,
+            width=row.width,
+            height=row.height,
+            duration=row.duration,
+            thumbnail=bool(row.thumbnail),
+            created_at=row.created_at,
+        )
+
+    async def for_message(self, user: int, ids: list[str]) -> list[dict[str, Any]]:
+        """What a message event shows of each attachment, after checking that ``user`` may
+        attach them: only their own finished uploads.
+
+        Raises:
+            ApiError: too many, or one is not theirs (or does not exist).
+        """
+        ids = list(dict.fromkeys(ids))
+        limit = self.settings.max_attachments_per_message
+        if len(ids) > limit:
+            raise ApiError(
+                ErrorCode.TOO_MANY_ATTACHMENTS, f"a message can carry {limit} attachments at most"
+            )
+        async with self.reader.connect() as conn:
+            rows = await q.get_attachments_txn(conn, ids)
+        out = []
+        for attachment_id in ids:
+            row = rows.get(attachment_id)
+            if row is None or row.owner_id != user:
+                raise ApiError(
+                    ErrorCode.ATTACHMENT_NOT_FOUND,
+                    f"no such attachment: {attachment_id} (only your own finished uploads "
+                    "can be attached)",
+                )
+            a = self._attachment(row)
+            out.append(a.model_dump(exclude={"original_sha256", "created_at"}))
+        return out
+
+    async def _readable(self, user: int, attachment_id: str) -> Any:
+        async with self.reader.connect() as conn:
+            row = await q.get_attachment_txn(conn, attachment_id)
+            if row is None:
+                raise _attachment_missing()
+            if row.owner_id != user and not await q.may_read_txn(conn, attachment_id, user):
+                raise _attachment_missing()
+        return row
+
+    async def info(self, user: int, attachment_id: str) -> Attachment:
+        return self._attachment(await self._readable(user, attachment_id))
+
+    async def open_download(self, user: int, attachment_id: str) -> Download:
+        row = await self._readable(user, attachment_id)
+        try:
+            reader = await asyncio.to_thread(self.store.reader, BLOBS, row.blob_id, row.size)
+        except (FileNotFoundError, BlobCorrupt) as exc:
+            log.error("attachment %s: its blob cannot be read: %s", attachment_id, exc)
+            raise ApiError(
+                ErrorCode.INTERNAL_ERROR, "this file is damaged on the server; it was logged"
+            ) from None
+        return Download(row.id, row.name, row.mime, row.size, row.sha256, reader)
+
+    async def thumbnail(self, user: int, attachment_id: str, size: str) -> tuple[bytes, str]:
+        """(WebP bytes, ETag value) of a thumbnail."""
+        row = await self._readable(user, attachment_id)
+        if not row.thumbnail:
+            raise ApiError(ErrorCode.ATTACHMENT_NOT_FOUND, "this attachment has no thumbnail")
+        obj = f"{row.blob_id}.{size}"
+        try:
+            data = await asyncio.to_thread(self._read_small_blocking, THUMBS, obj)
+        except (FileNotFoundError, BlobCorrupt) as exc:
+            log.error("thumbnail %s cannot be read: %s", obj, exc)
+            raise ApiError(ErrorCode.ATTACHMENT_NOT_FOUND, "this thumbnail is missing") from None
+        return data, f"{row.sha256[:32]}-{size}"
+
+    def _read_small_blocking(self, kind: str, obj: str) -> bytes:
+        size = self.store.plaintext_size_blocking(kind, obj)
+        return self.store.read_all_blocking(kind, obj, size)
+
+    async def usage(self, user: int) -> StorageUsage:
+        async with self.reader.connect() as conn:
+            used = await q.usage_txn(conn, user)
+            rows = await q.uploads_of_txn(conn, user)
+        return StorageUsage(
+            used_bytes=used,
+            quota_bytes=self.settings.user_quota_bytes,
+            uploads=[self._upload(r) for r in rows],
+        )
+
+    # --- clean-up ---------------------------------------------------------------------------
+
+    async def sweep(self, now: float | None = None) -> dict[str, int]:
+        """Remove expired uploads, attachments no standing message carries that are older than
+        the upload expiry, blobs nothing uses, and files on disk no row names. Returns counts."""
+        now = time.time() if now is None else now
+        async with self.engine.begin() as conn:
+            expired = await q.expired_uploads_txn(conn, now)
+            attachments = await q.drop_unshared_attachments_txn(conn, now - self.expiry_s)
+            gone = await q.drop_orphan_blobs_txn(conn)
+        await self._delete_files(
+            [(UPLOADS, u) for u in expired]
+            + [(BLOBS, b) for b in gone]
+            + [(THUMBS, f"{b}.{n}") for b in gone for n in media.THUMB_SIZES]
+        )
+        async with self.reader.connect() as conn:
+            upload_ids, blob_ids = await q.all_ids_txn(conn)
+        strays = await asyncio.to_thread(
+            self._strays_blocking, upload_ids, blob_ids, now - ORPHAN_GRACE_S
+        )
+        await self._delete_files(strays)
+        counts = {
+            "uploads": len(expired),
+            "attachments": attachments,
+            "blobs": len(gone),
+            "stray_files": len(strays),
+        }
+        if any(counts.values()):
+            log.info("files sweep: %s", counts)
+        return counts
+
+    def _strays_blocking(
+        self, upload_ids: set[str], blob_ids: set[str], older_than: float
+    ) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        listing: Iterator[tuple[str, tuple[str, float]]] = chain(
+            ((UPLOADS, e) for e in self.store.list_blocking(UPLOADS)),
+            ((BLOBS, e) for e in self.store.list_blocking(BLOBS)),
+            ((THUMBS, e) for e in self.store.list_blocking(THUMBS)),
+        )
+        for kind, (name, mtime) in listing:
+            if mtime >= older_than:
+                continue
+            known = (
+                name in upload_ids
+                if kind == UPLOADS
+                else name in blob_ids
+                if kind == BLOBS
+                else name.split(".", 1)[0] in blob_ids
+            )
+            if not known:
+                out.append((kind, name))
+        return out
