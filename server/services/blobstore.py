@@ -222,11 +222,13 @@ class BlobStore:
             prefix = b""
             if offset % seg:
                 prefix = self._open_segment(aead, obj_id, index, old, False)[: offset % seg]
-            plain = prefix + data
-            sealed = [
-                self._seal(aead, obj_id, index + i, plain[p : p + seg], False)
-                for i, p in enumerate(range(0, len(plain), seg))
-            ]
+            plain = memoryview(prefix + data if prefix else data)
+            sealed: list[bytes] = []
+            for i, p in enumerate(range(0, len(plain), seg)):
+                # nonce and ciphertext written side by side: no copy to join them
+                nonce = os.urandom(NONCE)
+                ad = _ad(obj_id, index + i, False)
+                sealed += (nonce, aead.encrypt(nonce, plain[p : p + seg], ad))
             try:
                 fh.seek(start)
                 fh.truncate()

@@ -165,6 +165,9 @@ class Files:
         self.expiry_s = settings.upload_expiry_hours * 3600.0
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sweeper: asyncio.Task[None] | None = None
+        # The SHA-256 of each upload so far, while its chunks arrive in order: completion then
+        # need not read the file again. Lost on restart or a resent chunk; then it does.
+        self._hashing: dict[str, tuple[int, Any]] = {}
 
     async def open(self) -> None:
         await asyncio.to_thread(self.store.ensure_dirs_blocking)
@@ -340,26 +343,44 @@ class Files:
             ):
                 raise self._storage_full()
             try:
-                held = await asyncio.to_thread(self.store.append_blocking, upload_id, offset, data)
-            except OffsetMismatch as exc:
-                raise ApiError(
-                    ErrorCode.OFFSET_MISMATCH,
-                    f"the server holds {exc.held} bytes of this upload; send from there",
-                    details=[
-                        {"field": "offset", "problem": "beyond the bytes held", "offset": exc.held}
-                    ],
-                ) from None
-            except OutOfSpace:
-                held = await self._held(upload_id)
-                await self._record(upload_id, held)
-                raise self._storage_full() from None
-            except FileNotFoundError:
-                await self._held(upload_id)  # discards and raises
+                held = await self._append(upload_id, offset, data)
+            except BaseException:
+                self._hashing.pop(upload_id, None)
                 raise
+            self._hash_along(upload_id, offset, data)
             row = await self._record(upload_id, held)
         if row is None:
             raise _upload_missing()
         return self._upload(row, held)
+
+    def _hash_along(self, upload_id: str, offset: int, data: bytes) -> None:
+        pos, digest = self._hashing.get(upload_id, (0, None))
+        if offset == 0:
+            pos, digest = 0, hashlib.sha256()
+        if digest is None or pos != offset:
+            self._hashing.pop(upload_id, None)
+            return
+        digest.update(data)
+        self._hashing[upload_id] = (pos + len(data), digest)
+
+    async def _append(self, upload_id: str, offset: int, data: bytes) -> int:
+        try:
+            return await asyncio.to_thread(self.store.append_blocking, upload_id, offset, data)
+        except OffsetMismatch as exc:
+            raise ApiError(
+                ErrorCode.OFFSET_MISMATCH,
+                f"the server holds {exc.held} bytes of this upload; send from there",
+                details=[
+                    {"field": "offset", "problem": "beyond the bytes held", "offset": exc.held}
+                ],
+            ) from None
+        except OutOfSpace:
+            held = await self._held(upload_id)
+            await self._record(upload_id, held)
+            raise self._storage_full() from None
+        except FileNotFoundError:
+            await self._held(upload_id)  # discards and raises
+            raise
 
     async def _record(self, upload_id: str, held: int) -> Any:
         async with self.engine.begin() as conn:
@@ -372,19 +393,25 @@ class Files:
             await self._discard(upload_id)
 
     async def _discard(self, upload_id: str) -> None:
+        self._hashing.pop(upload_id, None)
         async with self.engine.begin() as conn:
             await q.delete_upload_txn(conn, upload_id)
         await asyncio.to_thread(self.store.delete_blocking, UPLOADS, upload_id)
 
-    def _read_upload_blocking(self, upload_id: str, size: int) -> tuple[str, bytes]:
-        """The SHA-256 of what arrived, and its first bytes (to sniff)."""
+    def _read_upload_blocking(
+        self, upload_id: str, size: int, known: str | None
+    ) -> tuple[str, bytes]:
+        """The SHA-256 of what arrived (read again unless ``known``), and its first bytes."""
         digest = hashlib.sha256()
         head = b""
         for piece in self.store.upload_plaintext_blocking(upload_id, size):
-            digest.update(piece)
+            if known is None:
+                digest.update(piece)
             if len(head) < media.SNIFF_BYTES:
                 head += piece[: media.SNIFF_BYTES - len(head)]
-        return digest.hexdigest(), head
+            elif known is not None:
+                break
+        return known or digest.hexdigest(), head
 
     def _process_blocking(
         self, upload_id: str, size: int, mime: str
@@ -421,8 +448,14 @@ class Files:
                 ErrorCode.UPLOAD_INCOMPLETE,
                 f"the server holds {held} of {row.size} bytes; send the rest from offset {held}",
             )
+        pos, running = self._hashing.pop(upload_id, (0, None))
+        known = running.hexdigest() if running is not None and pos == row.size else None
+        if row.size == 0:
+            known = None
         try:
-            sha, head = await asyncio.to_thread(self._read_upload_blocking, upload_id, row.size)
+            sha, head = await asyncio.to_thread(
+                self._read_upload_blocking, upload_id, row.size, known
+            )
         except (BlobCorrupt, InvalidTag):
             await self._discard(upload_id)
             raise ApiError(
@@ -623,6 +656,8 @@ class Files:
         now = time.time() if now is None else now
         async with self.engine.begin() as conn:
             expired = await q.expired_uploads_txn(conn, now)
+            for upload_id in expired:
+                self._hashing.pop(upload_id, None)
             attachments = await q.drop_unshared_attachments_txn(conn, now - self.expiry_s)
             gone = await q.drop_orphan_blobs_txn(conn)
         await self._delete_files(
