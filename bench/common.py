@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.local_server import LocalServer
+from bench.local_server import LocalServer, ReferenceServer
 
 PASSWORD = "bench password 1"
 
@@ -31,27 +31,30 @@ NO_SEND_LIMITS = {
 
 @dataclass
 class Target:
-    """A server under test: where it is, how to trust it, and an admin's token."""
+    """A server under test: where it is, how to trust it, and an admin's token (none for a
+    reference server, which takes ``u<N>`` as user N's token)."""
 
     base_url: str
-    ctx: ssl.SSLContext
-    admin_token: str
-    server: LocalServer | None = None
+    ctx: ssl.SSLContext | None  # None: plain HTTP on loopback
+    admin_token: str | None
+    server: LocalServer | ReferenceServer | None = None
 
     @property
     def ws_url(self) -> str:
-        return self.base_url.replace("https://", "wss://") + "/api/v1/ws"
+        return (
+            self.base_url.replace("https://", "wss://").replace("http://", "ws://") + "/api/v1/ws"
+        )
 
     def http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, verify=self.ctx, timeout=60)
+        return httpx.AsyncClient(base_url=self.base_url, verify=self.ctx or True, timeout=60)
 
 
-async def start_local(env: dict[str, str]) -> Target:
+async def start_local(env: dict[str, str], *, plain: bool = False) -> Target:
     """Start and claim a local server (pinned to core 0)."""
-    server = LocalServer(env=env)
+    server = LocalServer(env=env, plain=plain)
     await asyncio.to_thread(server.start)
-    ctx = ssl.create_default_context(cadata=server.cert_path().read_text())
-    async with httpx.AsyncClient(base_url=server.base_url, verify=ctx, timeout=60) as http:
+    ctx = None if plain else ssl.create_default_context(cadata=server.cert_path().read_text())
+    async with httpx.AsyncClient(base_url=server.base_url, verify=ctx or True, timeout=60) as http:
         r = await http.post(
             "/api/v1/setup/claim",
             json={
@@ -64,8 +67,18 @@ async def start_local(env: dict[str, str]) -> Target:
     return Target(server.base_url, ctx, r.json()["tokens"]["access_token"], server)
 
 
+async def start_reference(*, sqlite: bool, plain: bool = False) -> Target:
+    """Start a reference fan-out server (bench/reference/fanout.py) on core 0."""
+    server = ReferenceServer(sqlite=sqlite, plain=plain)
+    await asyncio.to_thread(server.start)
+    ctx = None if plain else ssl.create_default_context(cadata=server.cert_path().read_text())
+    return Target(server.base_url, ctx, None, server)
+
+
 async def create_users(target: Target, count: int, prefix: str = "user") -> list[dict[str, Any]]:
     """``count`` users through invites (one password hash each); returns their tokens."""
+    if target.admin_token is None:  # a reference server: tokens name users
+        return [{"user": {"id": i + 1}, "access_token": f"u{i + 1}"} for i in range(count)]
     h = {"Authorization": f"Bearer {target.admin_token}"}
     sem = asyncio.Semaphore(8)
     async with target.http() as http:

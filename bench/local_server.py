@@ -44,6 +44,7 @@ class LocalServer:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="roost-bench-")))
     proc: subprocess.Popen[str] | None = None
     log: list[str] = field(default_factory=list)
+    plain: bool = False  # plain HTTP on loopback (no TLS), as the peers' figures were taken
 
     @property
     def data_dir(self) -> Path:
@@ -51,10 +52,10 @@ class LocalServer:
 
     @property
     def base_url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
+        return f"{'http' if self.plain else 'https'}://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> None:
-        cmd = [
+    def command(self) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "server",
@@ -70,7 +71,11 @@ class LocalServer:
             "--no-mdns",
             "--log-level",
             "warning",
+            *(["--insecure-http"] if self.plain else []),
         ]
+
+    def start(self, timeout: float = 30) -> None:
+        cmd = self.command()
         if self.core is not None and shutil.which("taskset"):
             cmd = ["taskset", "-c", str(self.core), *cmd]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
@@ -118,3 +123,22 @@ class LocalServer:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass
+class ReferenceServer(LocalServer):
+    """bench/reference/fanout.py with a certificate of its own, on ``core``."""
+
+    sqlite: bool = False
+
+    def command(self) -> list[str]:
+        from server.tls import ensure_self_signed_blocking
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cert, key = ensure_self_signed_blocking(self.data_dir, "reference")
+        cmd = [sys.executable, "-m", "bench.reference.fanout", "--port", str(self.port)]
+        if not self.plain:
+            cmd += ["--cert", str(cert), "--key", str(key)]
+        if self.sqlite:
+            cmd += ["--sqlite", str(self.data_dir / "reference.db")]
+        return cmd

@@ -47,7 +47,7 @@ async def login_storm(target: Target, usernames: list[str], pid: int) -> dict[st
             start = time.perf_counter()
             # a new client per login: a new TCP and TLS connection, as the workload asks
             async with httpx.AsyncClient(
-                base_url=target.base_url, verify=target.ctx, timeout=120
+                base_url=target.base_url, verify=target.ctx or True, timeout=120
             ) as http:
                 r = await http.post(
                     "/api/v1/auth/login", json={"username": user, "password": PASSWORD}
