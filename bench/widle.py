@@ -18,7 +18,7 @@ from bench.common import CHEAP_HASHING, create_users, open_session, start_local
 from bench.local_server import cpu_seconds, rss_bytes
 
 
-async def run(counts: list[int]) -> dict[str, Any]:
+async def run(counts: list[int], *, settle_s: float = 5.0, idle_s: float = 10.0) -> dict[str, Any]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * max(counts) + 100)), hard))
     target = await start_local(CHEAP_HASHING)
@@ -39,10 +39,10 @@ async def run(counts: list[int]) -> dict[str, Any]:
         for n in counts:
             new = users[len(sessions) : n]
             sessions += await asyncio.gather(*(connect(u["access_token"]) for u in new))
-            await asyncio.sleep(5)
+            await asyncio.sleep(settle_s)
             rss = rss_bytes(pid)
             cpu0, t0 = cpu_seconds(pid), time.monotonic()
-            await asyncio.sleep(10)
+            await asyncio.sleep(idle_s)
             idle_cpu = 100 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
             step = {
                 "connections": n,

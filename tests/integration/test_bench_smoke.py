@@ -1,0 +1,51 @@
+"""CI runs the benchmark tool's smallest step, so the tool keeps working (this measures
+nothing: the figures come from full runs, see docs/performance.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_roost_bench_quick_writes_json_and_html(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "--quick",
+            "--workloads",
+            "idle,chat",
+            "--out-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    result = json.loads((tmp_path / "quick.json").read_text())
+    step = result["chat"]["roost"]["steps"][0]
+    assert step["lost"] == 0
+    assert step["duplicates"] == 0
+    assert step["delivered"] == step["expected_deliveries"] > 0
+    assert result["idle"]["steps"][0]["connections"] == 20
+    page = (tmp_path / "quick.html").read_text()
+    assert "<svg" in page
+    assert "W-chat" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")  # nothing fetched online
+
+
+def test_roost_bench_refuses_an_unknown_workload() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "bench.cli", "--workloads", "chat,nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 2
+    assert "unknown workload(s): nope" in r.stderr
