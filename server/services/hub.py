@@ -39,9 +39,22 @@ class Hub:
         self.presence_enabled = presence
         self.typing_enabled = typing
         self._by_user: dict[int, set[Peer]] = {}
+        # Every authenticated connection, synced or not: what a session's end must reach.
+        self._signed_in: dict[int, set[Peer]] = {}
         self._typing_last: dict[tuple[int, int], float] = {}
 
     # --- connections ------------------------------------------------------------------------
+
+    def register(self, peer: Peer) -> None:
+        """A connection past its auth phase (it gets events only once attached)."""
+        self._signed_in.setdefault(peer.user_id, set()).add(peer)
+
+    def unregister(self, peer: Peer) -> None:
+        conns = self._signed_in.get(peer.user_id)
+        if conns is not None:
+            conns.discard(peer)
+            if not conns:
+                del self._signed_in[peer.user_id]
 
     def attach(self, peer: Peer) -> None:
         conns = self._by_user.setdefault(peer.user_id, set())
@@ -70,7 +83,7 @@ class Hub:
 
     def sessions(self) -> dict[str, int]:
         """session id -> user id of everything connected."""
-        return {p.session_id: uid for uid, conns in self._by_user.items() for p in conns}
+        return {p.session_id: uid for uid, conns in self._signed_in.items() for p in conns}
 
     def end_sessions(
         self,
@@ -82,7 +95,7 @@ class Hub:
         reason: str,
     ) -> None:
         """Disconnect a user's connections at once (sign-out, revocation, disabled account)."""
-        for peer in list(self._by_user.get(user_id, ())):
+        for peer in list(self._signed_in.get(user_id, ())):
             if only is not None and peer.session_id != only:
                 continue
             if keep is not None and peer.session_id == keep:
@@ -90,7 +103,7 @@ class Hub:
             peer.end(code, reason)
 
     def end_all(self, code: int, reason: str) -> None:
-        for conns in list(self._by_user.values()):
+        for conns in list(self._signed_in.values()):
             for peer in list(conns):
                 peer.end(code, reason)
 

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # Commands of one connection run concurrently (a send waits for its group commit while the
 # next one is read), up to this many at once.
 MAX_IN_FLIGHT = 64
+# How long a connection being ended gets to flush what is queued and to send its close frame. A
+# client that stopped reading never lets either through; after this it is dropped.
+END_TIMEOUT_S = 2.0
 
 
 def _dumps(obj: dict[str, Any]) -> str:
@@ -82,6 +85,7 @@ class Connection:
         self._out: deque[str] = deque()
         self._wake = asyncio.Event()
         self._end: tuple[int, str] | None = None
+        self._ended = asyncio.Event()
         self._last_id = 0
         self._syncing = False
         self._synced = False
@@ -95,18 +99,27 @@ class Connection:
         await self.ws.accept()
         if not await self._auth_phase():
             return
+        self.hub.register(self)
         reader = asyncio.create_task(self._read_loop(), name=f"ws-read-{self.user_id}")
         writer = asyncio.create_task(self._write_loop(), name=f"ws-write-{self.user_id}")
+        # The writer can be stuck in a send to a client that stopped reading, so an ``end``
+        # must not wait for it to notice.
+        ended = asyncio.create_task(self._ended.wait(), name=f"ws-end-{self.user_id}")
         try:
-            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {reader, writer, ended}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if ended in done:
+                await asyncio.wait({writer}, timeout=END_TIMEOUT_S)
         finally:
+            self.hub.unregister(self)
             self.hub.detach(self)
-            for task in (reader, writer, *self._tasks):
+            for task in (reader, writer, ended, *self._tasks):
                 task.cancel()
-            await asyncio.gather(reader, writer, *self._tasks, return_exceptions=True)
+            await asyncio.gather(reader, writer, ended, *self._tasks, return_exceptions=True)
             code, reason = self._end or (1000, "")
             with contextlib.suppress(Exception):
-                await self.ws.close(code, reason)
+                await asyncio.wait_for(self.ws.close(code, reason), END_TIMEOUT_S)
 
     async def _auth_phase(self) -> bool:
         await self.ws.send_text(
@@ -189,6 +202,7 @@ class Connection:
         if self._end is None:
             self._end = (code, reason)
             self._wake.set()
+            self._ended.set()
 
     async def _write_loop(self) -> None:
         out, send = self._out, self.ws.send_text
@@ -226,7 +240,9 @@ class Connection:
     async def _dispatch(self, text: str) -> None:
         """Envelope, then id order, then type, then body; every failure is one error result
         and the connection lives on."""
-        if len(text) > self.max_frame_bytes:
+        # The limit is in bytes, as advertised; a character can be four of them.
+        size = len(text) if text.isascii() else len(text.encode())
+        if size > self.max_frame_bytes:
             self._enqueue(
                 error_frame(
                     None,
@@ -239,7 +255,7 @@ class Connection:
             return
         try:
             obj = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting ("[[[[...") is a RecursionError
             self._enqueue(error_frame(None, ApiError(ErrorCode.INVALID_FRAME, "not valid JSON")))
             return
         cmd_id = obj.get("id") if isinstance(obj, dict) else None
@@ -275,6 +291,16 @@ class Connection:
             )
             return
         model, handler = entry
+        if "\\u" in text and _lone_surrogate(obj):
+            # json.loads turns an escaped lone surrogate ("\\ud800") into a str that cannot be
+            # encoded again: a str field without constraints would pass it on to storage.
+            self._enqueue(
+                error_frame(
+                    cmd_id,
+                    ApiError(ErrorCode.INVALID_REQUEST, "a string holds a lone surrogate"),
+                )
+            )
+            return
         try:
             cmd = model.model_validate(obj)
         except ValidationError as exc:
@@ -322,6 +348,23 @@ class Connection:
             self._enqueue(frame)
         self._held = []
         self._synced = True
+
+
+def _lone_surrogate(obj: object) -> bool:
+    todo = [obj]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            todo.extend(item)
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _invalid(exc: ValidationError) -> ApiError:
