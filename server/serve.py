@@ -16,6 +16,7 @@ import uvicorn
 from server.config import Settings
 from server.discovery import Advertiser
 from server.http.app import create_app
+from server.http.ws_protocol import WebSocketProtocol
 from server.protocol.ws import CLOSE_SHUTDOWN
 from server.runtime import Runtime
 from server.storage.accounts import valid_sessions_txn
@@ -116,6 +117,7 @@ class RoostServer:
             access_log=self.settings.log_level == "debug",
             proxy_headers=self.settings.insecure_http,  # trust X-Forwarded-For only behind a proxy
             server_header=False,
+            ws=WebSocketProtocol,
             # Frames above ws_max_frame_bytes get an error result; only beyond this hard cap
             # does the protocol layer close the connection (1009).
             ws_max_size=max(1 << 20, self.settings.ws_max_frame_bytes * 4),

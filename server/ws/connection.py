@@ -90,6 +90,10 @@ class Connection:
         self._syncing = False
         self._synced = False
         self._held: list[tuple[str, tuple[int, int] | None]] = []
+        # The last seq the replay sent per conversation: an event is visible in the database
+        # a moment before the writer publishes it, so the replay may carry an event that is
+        # then also published live, after the sync has ended. Such a late copy is dropped.
+        self._replayed: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
 
@@ -180,6 +184,8 @@ class Connection:
 
     def push(self, frame: str, key: tuple[int, int] | None = None) -> None:
         if self._end is not None:
+            return
+        if key is not None and key[1] <= self._replayed.get(key[0], -1):
             return
         if self._syncing:
             if len(self._held) >= self.queue_limit:
@@ -339,14 +345,12 @@ class Connection:
         self._syncing = True
         self.hub.attach(self)
         try:
-            sent = await self.chat.replay(self.user_id, cursors, recent, self._enqueue)
+            self._replayed = await self.chat.replay(self.user_id, cursors, recent, self._enqueue)
         finally:
             self._syncing = False
-        for frame, key in self._held:
-            if key is not None and key[1] <= sent.get(key[0], -1):
-                continue
-            self._enqueue(frame)
-        self._held = []
+        held, self._held = self._held, []
+        for frame, key in held:
+            self.push(frame, key)
         self._synced = True
 
 
