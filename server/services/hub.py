@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import Protocol
 
+from server.protocol.jsonframes import dumps
 from server.services.memberships import Memberships
 
 TYPING_INTERVAL_S = 3.0
@@ -30,7 +30,7 @@ class Peer(Protocol):
 
 def event_frame(event: dict[str, object]) -> str:
     """Encoded once and shared by every recipient's queue."""
-    return json.dumps({"type": "event", "event": event}, ensure_ascii=False, separators=(",", ":"))
+    return dumps({"type": "event", "event": event})
 
 
 class Hub:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
 from typing import Any
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import __version__
-from server.protocol import PROTOCOL_VERSION
+from server.protocol import PROTOCOL_VERSION, jsonframes
 from server.protocol.errors import ErrorCode
 from server.protocol.ws import (
     CLOSE_AUTH_FAILED,
@@ -39,8 +38,7 @@ MAX_IN_FLIGHT = 64
 END_TIMEOUT_S = 2.0
 
 
-def _dumps(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+_dumps = jsonframes.dumps
 
 
 def error_frame(cmd_id: int | None, err: ApiError) -> str:
@@ -53,8 +51,12 @@ def error_frame(cmd_id: int | None, err: ApiError) -> str:
 
 
 def result_frame(cmd_id: int, result: BaseModel | dict[str, Any] | None) -> str:
-    payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else (result or {})
-    return _dumps({"id": cmd_id, "type": "result", "success": True, "result": payload})
+    if isinstance(result, BaseModel):
+        # pydantic writes its own JSON: no detour through a dict
+        return (
+            f'{{"id":{cmd_id},"type":"result","success":true,"result":{result.model_dump_json()}}}'
+        )
+    return _dumps({"id": cmd_id, "type": "result", "success": True, "result": result or {}})
 
 
 class Connection:
@@ -260,8 +262,8 @@ class Connection:
             )
             return
         try:
-            obj = json.loads(text)
-        except (ValueError, RecursionError):  # deep nesting ("[[[[...") is a RecursionError
+            obj = jsonframes.loads(text)
+        except (ValueError, RecursionError):  # deep nesting ("[[[[...") is refused too
             self._enqueue(error_frame(None, ApiError(ErrorCode.INVALID_FRAME, "not valid JSON")))
             return
         cmd_id = obj.get("id") if isinstance(obj, dict) else None
