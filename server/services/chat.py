@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable
 from typing import Any
@@ -124,6 +125,26 @@ class Chat:
 
     async def react(self, user: int, *, client_id: str, **kw: Any) -> Ack:
         return await self._or_prior(user, client_id, self._react(user, client_id=client_id, **kw))
+
+    def submit_plain_send(
+        self, user: int, *, conversation_id: int, client_id: str, text: str, origin: Peer | None
+    ) -> asyncio.Future[Ack]:
+        """The hot path: a text message without reply or attachments needs no await before it
+        is queued, so it needs no task either (raises ApiError if refused on the spot)."""
+        self._require_member(conversation_id, user)
+        self._check_text(text)
+        self._rate(user)
+        return self.writer.submit(
+            Append(
+                conversation_id=conversation_id,
+                kind=EventKind.MESSAGE,
+                sender_id=user,
+                client_id=client_id,
+                content={"text": text},
+                check=lambda: self._require_member(conversation_id, user),
+                origin=origin,
+            )
+        )
 
     async def _send(
         self,

@@ -157,12 +157,16 @@ class EventWriter:
         self._thread.shutdown(wait=True)
         self.engine.dispose()
 
-    async def append(self, item: Append) -> Ack:
+    def submit(self, item: Append) -> asyncio.Future[Ack]:
+        """Queue ``item``; its future resolves after the commit. Cancelling the future does not
+        cancel the commit: the writer only answers futures that are still waiting."""
         if self._closed:
             raise ApiError(ErrorCode.INTERNAL_ERROR, "the server is shutting down; send again")
         self._queue.put_nowait(item)
-        # Shielded: a client that disconnects while waiting must not cancel the commit.
-        return await asyncio.shield(item.future)
+        return item.future
+
+    async def append(self, item: Append) -> Ack:
+        return await self.submit(item)
 
     async def _run(self) -> None:
         while True:

@@ -15,12 +15,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import __version__
 from server.protocol import PROTOCOL_VERSION, jsonframes
+from server.protocol.chat import Ack
 from server.protocol.errors import ErrorCode
 from server.protocol.ws import (
     CLOSE_AUTH_FAILED,
     CLOSE_AUTH_TIMEOUT,
     CLOSE_TOO_SLOW,
     Auth,
+    SendMessage,
 )
 from server.services.accounts import Accounts
 from server.services.chat import Chat
@@ -98,6 +100,7 @@ class Connection:
         self._replayed: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._fast = 0  # plain sends queued by _send_fast and not yet answered
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -314,12 +317,53 @@ class Connection:
         except ValidationError as exc:
             self._enqueue(error_frame(cmd_id, _invalid(exc)))
             return
+        if (
+            isinstance(cmd, SendMessage)
+            and cmd.reply_to is None
+            and not cmd.attachments
+            and self._fast < MAX_IN_FLIGHT
+            and self._send_fast(cmd_id, cmd)
+        ):
+            return
         await self._slots.acquire()
         task = asyncio.create_task(self._run(cmd_id, handler, cmd), name=f"ws-cmd-{cmd_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, cmd_id: int, handler: Any, cmd: Any) -> None:
+    def _send_fast(self, cmd_id: int, cmd: SendMessage) -> bool:
+        """Most frames are plain sends: queue them without a task and answer from the commit's
+        callback. False sends the command down the general path (refusals there also look for
+        an earlier copy of the same client_id)."""
+        try:
+            fut = self.chat.submit_plain_send(
+                self.user_id,
+                conversation_id=cmd.conversation_id,
+                client_id=cmd.client_id,
+                text=cmd.text,
+                origin=self,
+            )
+        except ApiError:
+            return False
+        self._fast += 1
+
+        def answer(done: asyncio.Future[Ack]) -> None:
+            self._fast -= 1
+            if done.cancelled():
+                return
+            exc = done.exception()
+            if exc is None:
+                self._enqueue(result_frame(cmd_id, done.result()))
+                return
+            # rare: refused at commit time; the general path answers, duplicate check included
+            general = HANDLERS["message/send"][1]
+            task = asyncio.create_task(self._run(cmd_id, general, cmd, slot=False))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        fut.add_done_callback(answer)
+        return True
+
+    async def _run(self, cmd_id: int, handler: Any, cmd: Any, *, slot: bool = True) -> None:
         try:
             result = await handler(self, cmd)
             self._enqueue(result_frame(cmd_id, result))
@@ -334,7 +378,8 @@ class Connection:
                 )
             )
         finally:
-            self._slots.release()
+            if slot:
+                self._slots.release()
 
     # --- catch-up ---------------------------------------------------------------------------
 
