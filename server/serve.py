@@ -16,11 +16,11 @@ import uvicorn
 from server.config import Settings
 from server.discovery import Advertiser
 from server.http.app import create_app
-from server.http.ws_protocol import WebSocketProtocol
 from server.protocol.ws import CLOSE_SHUTDOWN
 from server.runtime import Runtime
 from server.storage.accounts import valid_sessions_txn
 from server.tls import format_fingerprint, server_context
+from server.ws.uvicorn_protocol import WebSocketProtocol
 
 log = logging.getLogger("server")
 

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -29,6 +30,7 @@ from server.services.chat import Chat
 from server.services.errors import ApiError
 from server.services.hub import Hub
 from server.ws.registry import HANDLERS
+from server.ws.uvicorn_protocol import SEND_NOW
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class Connection:
         self.user_id = 0
         self.session_id = ""
         self._out: deque[str] = deque()
+        self._send_now: Callable[[str], bool] | None = ws.scope.get("extensions", {}).get(SEND_NOW)
         self._wake = asyncio.Event()
         self._end: tuple[int, str] | None = None
         self._ended = asyncio.Event()
@@ -201,12 +204,16 @@ class Connection:
         self._enqueue(frame)
 
     def _enqueue(self, frame: str) -> None:
-        if len(self._out) >= self.queue_limit:
+        out = self._out
+        # Nothing waiting ahead of it: write it now (the writer task is for backlogs).
+        if not out and self._send_now is not None and self._end is None and self._send_now(frame):
+            return
+        if len(out) >= self.queue_limit:
             # Unbounded buffering would let one stalled client eat the Pi's memory; it can
             # reconnect and catch up from its cursors instead.
             self.end(CLOSE_TOO_SLOW, "too far behind; reconnect to catch up")
             return
-        self._out.append(frame)
+        out.append(frame)
         self._wake.set()
 
     def end(self, code: int, reason: str) -> None:

@@ -6,6 +6,10 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+
+# The ASGI scope extension under which the connection finds ``send_now``.
+SEND_NOW = "roost.send_now"
 
 # Frames a connection may have read but not yet handed to the app before its socket stops
 # being read (the TCP window then pushes back on the client).
@@ -52,3 +56,25 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().data_received(data)
         if self.queue.qsize() >= HIGH_WATER:
             self.transport.pause()  # type: ignore[attr-defined]
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        self.scope["extensions"][SEND_NOW] = self.send_now  # type: ignore[assignment]
+
+    def send_now(self, text: str) -> bool:
+        """Write a text frame at once, without a trip through the ASGI send coroutine and a
+        writer task for every frame of a fan-out. False when the socket is not keeping up (or
+        is closing): the caller then queues the frame for the ASGI path, which waits."""
+        if (
+            not self.handshake_complete
+            or self.close_sent
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+        ):
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
