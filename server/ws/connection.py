@@ -309,16 +309,6 @@ class Connection:
             )
             return
         model, handler = entry
-        if "\\u" in text and _lone_surrogate(obj):
-            # json.loads turns an escaped lone surrogate ("\\ud800") into a str that cannot be
-            # encoded again: a str field without constraints would pass it on to storage.
-            self._enqueue(
-                error_frame(
-                    cmd_id,
-                    ApiError(ErrorCode.INVALID_REQUEST, "a string holds a lone surrogate"),
-                )
-            )
-            return
         try:
             cmd = model.model_validate(obj)
         except ValidationError as exc:
@@ -406,23 +396,6 @@ class Connection:
         for frame, key in held:
             self.push(frame, key)
         self._synced = True
-
-
-def _lone_surrogate(obj: object) -> bool:
-    todo = [obj]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, dict):
-            todo.extend(item)
-            todo.extend(item.values())
-        elif isinstance(item, list):
-            todo.extend(item)
-        elif isinstance(item, str):
-            try:
-                item.encode()
-            except UnicodeEncodeError:
-                return True
-    return False
 
 
 def _invalid(exc: ValidationError) -> ApiError:
