@@ -190,12 +190,20 @@ class RoostServer:
         if self._advertiser is not None:
             await self._advertiser.stop()
             self._advertiser = None
-        if self._server is not None and self._task is not None:
-            self.rt.hub.end_all(CLOSE_SHUTDOWN, "server shutting down")
-            self._server.should_exit = True
-            await self._task
-            self._server = None
-        await self.rt.close()
+        try:
+            if self._server is not None and self._task is not None:
+                self.rt.hub.end_all(CLOSE_SHUTDOWN, "server shutting down")
+                self._server.should_exit = True
+                try:
+                    await self._task
+                except Exception:
+                    # uvicorn's shutdown can trip over a client that was closing at that very
+                    # moment (websockets' InvalidState); what is committed is safe either way,
+                    # and the database must still be closed cleanly below.
+                    log.exception("the web server did not stop cleanly")
+                self._server = None
+        finally:
+            await self.rt.close()
         log.info("stopped")
 
     async def run(self) -> None:
