@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import random
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from bench.common import (
     CHEAP_HASHING,
@@ -111,6 +113,11 @@ class Bench:
         self.readers = [asyncio.create_task(self._read(m)) for m in self.members]
 
     async def _read(self, m: Member) -> None:
+        # The server going away at the end of a run is expected: the reader just ends.
+        with contextlib.suppress(ConnectionClosed):
+            await self._consume(m)
+
+    async def _consume(self, m: Member) -> None:
         # Frames are picked apart with string operations, not parsed: at 100 000 deliveries a
         # second json.loads alone would make the generator, not the server, the bottleneck.
         for_me = '"kind":"message"'
