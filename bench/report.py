@@ -21,7 +21,7 @@ def _svg_chart(
     log_y: bool = False,
 ) -> str:
     """A line chart of named series of (x, y) points."""
-    w, h, pad = 560, 300, 48
+    w, h, pad = 560, 300, 64
     points = [p for pts in series.values() for p in pts if p[1] == p[1] and p[1] > 0]
     if not points:
         return f"<p><em>{html.escape(title)}: no data</em></p>"
@@ -56,15 +56,19 @@ def _svg_chart(
         f'<text x="12" y="{h / 2}" transform="rotate(-90 12 {h / 2})" text-anchor="middle">'
         f"{html.escape(y_label)}</text>",
     ]
-    xticks = sorted({x for x, _ in points})
-    for x in xticks:
+    last_label = -1e9
+    for x in sorted({x for x, _ in points}):
+        if sx(x) - last_label < 34:  # keep tick labels from running into each other
+            continue
+        last_label = sx(x)
         parts.append(f'<text x="{sx(x):.1f}" y="{h - pad + 14}" text-anchor="middle">{x:g}</text>')
     for frac in (0, 0.5, 1):
         yv = y0 + frac * (y1 - y0)
         label = 10**yv if log_y else yv
+        text = f"{label:,.0f}" if label >= 10 else f"{label:.2g}"
         parts.append(
             f'<text x="{pad - 4}" y="{sy(10**yv if log_y else yv) + 4:.1f}" text-anchor="end">'
-            f"{label:.3g}</text>"
+            f"{text}</text>"
         )
     for i, (name, pts) in enumerate(series.items()):
         colour = COLOURS.get(name, ["#2ca02c", "#d62728", "#9467bd"][i % 3])
@@ -75,9 +79,10 @@ def _svg_chart(
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
         for x, y in good:
             parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}"/>')
+        # the legend sits above the plot, one entry after another
         parts.append(
-            f'<text x="{w - pad - 4}" y="{pad + 14 * i}" text-anchor="end" fill="{colour}">'
-            f"{html.escape(name)}</text>"
+            f'<rect x="{pad + 130 * i}" y="26" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{pad + 14 + 130 * i}" y="35" fill="#222">{html.escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
