@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -550,20 +550,7 @@ class Chat:
             if target is Role.ADMIN and role is not Role.OWNER:
                 raise ApiError(ErrorCode.FORBIDDEN, "only the owner can remove an admin")
 
-        def apply(c: Connection, seq: int, _now: float) -> None:
-            q.set_left_txn(c, conv, user, seq)
-
-        return await self._membership_event(
-            conv,
-            actor,
-            EventKind.MEMBER_REMOVED,
-            {"user_id": user},
-            check=check,
-            apply=apply,
-            after=lambda _s: self.memberships.remove(conv, user),
-            also=(user,),
-            origin=origin,
-        )
+        return await self._departure(conv, actor, user, EventKind.MEMBER_REMOVED, check, origin)
 
     async def leave(self, user: int, conv: int, origin: Peer | None = None) -> Ack:
         await self._group_row(conv, user)
@@ -578,13 +565,26 @@ class Chat:
                     "hand the group over to someone else before leaving it",
                 )
 
+        return await self._departure(conv, user, user, EventKind.MEMBER_LEFT, check, origin)
+
+    async def _departure(
+        self,
+        conv: int,
+        actor: int,
+        user: int,
+        kind: EventKind,
+        check: Callable[[], None],
+        origin: Peer | None,
+    ) -> Ack:
+        """``user`` stops being a member at this event's seq; they still get this event."""
+
         def apply(c: Connection, seq: int, _now: float) -> None:
             q.set_left_txn(c, conv, user, seq)
 
         return await self._membership_event(
             conv,
-            user,
-            EventKind.MEMBER_LEFT,
+            actor,
+            kind,
             {"user_id": user},
             check=check,
             apply=apply,
