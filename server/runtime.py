@@ -29,7 +29,13 @@ from server.services.ratelimit import Allowlist, SlidingWindow
 from server.services.secrets import Passwords, human_code, random_id
 from server.services.tokens import TokenSigner
 from server.storage import meta
-from server.storage.engine import create_engine, create_sync_engine, migrate, sqlite_url
+from server.storage.engine import (
+    Checkpointer,
+    create_engine,
+    create_sync_engine,
+    migrate,
+    sqlite_url,
+)
 from server.storage.tables import server_meta
 from server.tls import ensure_self_signed_blocking, fingerprint_blocking
 
@@ -85,6 +91,7 @@ class Runtime:
             self.memberships, presence=settings.presence_enabled, typing=settings.typing_enabled
         )
         self.writer: EventWriter | None = None
+        self.checkpointer: Checkpointer | None = None
         self.files: Files | None = None
 
     @property
@@ -123,6 +130,8 @@ class Runtime:
         )
         if not serving:
             return
+        self.checkpointer = Checkpointer(self.data_dir / "roost.db")
+        self.checkpointer.start()
         await self.memberships.load(self.engine)
         self.writer = EventWriter(
             create_sync_engine(sqlite_url(self.data_dir, sync=True)), self.data_key, self.hub
@@ -213,6 +222,9 @@ class Runtime:
         if self.writer is not None:
             await self.writer.stop()
             self.writer = None
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
+            self.checkpointer = None
         if hasattr(self, "reader"):
             await self.reader.dispose()
         if hasattr(self, "engine"):

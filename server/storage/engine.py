@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
+    # No connection checkpoints as a side effect of its commit: with synchronous=FULL a
+    # checkpoint fsyncs the database file, and inside the event writer's commit that stalled
+    # every message queued behind it (p99 267 ms at 100 msgs/s). Checkpointer does it instead.
+    cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -75,3 +82,39 @@ async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade_blocking)
+
+
+class Checkpointer:
+    """Copies the WAL into the database file from its own thread every few seconds, in PASSIVE
+    mode: it never waits for, nor blocks, a writer or a reader."""
+
+    def __init__(self, db_file: Path, every_s: float = 2.0) -> None:
+        self.db_file = db_file
+        self.every_s = every_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="wal-checkpointer")
+
+    def _checkpoint_blocking(self, mode: str) -> None:
+        conn = sqlite3.connect(self.db_file, isolation_level=None, timeout=5)
+        try:
+            conn.execute(f"PRAGMA wal_checkpoint({mode})")
+        finally:
+            conn.close()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                await asyncio.to_thread(self._checkpoint_blocking, "PASSIVE")
+            except sqlite3.Error as exc:  # a busy moment: the next round catches up
+                log.warning("WAL checkpoint skipped: %s", exc)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await asyncio.to_thread(self._checkpoint_blocking, "PASSIVE")
