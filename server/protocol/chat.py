@@ -52,6 +52,7 @@ class Conversation(Response):
     kind: str
     name: str
     topic: str
+    avatar: str | None = Field(default=None, description="attachment id of the group's picture")
     last_seq: int
     members: list[Member]
     unread: int

@@ -150,6 +150,11 @@ class UpdateConversation(Command):
     conversation_id: ConversationId
     name: DisplayName | None = None
     topic: str | None = Field(default=None, max_length=500)
+    avatar: str | None = Field(
+        default=None,
+        max_length=64,
+        description="an image attachment of yours for the group's picture; empty removes it",
+    )
 
 
 class SetMemberRole(Command):

@@ -600,26 +600,40 @@ class Chat:
         *,
         name: str | None,
         topic: str | None,
+        avatar: str | None = None,
         origin: Peer | None = None,
     ) -> Ack:
         await self._group_row(conv, actor)
         self._require_admin(conv, actor)
-        values: dict[str, str] = {}
+        values: dict[str, str | None] = {}
+        content: dict[str, Any] = {}
         if name is not None:
-            values["name"] = name
+            values["name"] = content["name"] = name
         if topic is not None:
-            values["topic"] = topic
+            values["topic"] = content["topic"] = topic
+        if avatar == "":
+            values["avatar"] = content["avatar"] = None
+        elif avatar is not None:
+            assert self.rt.files is not None
+            (shown,) = await self.rt.files.for_message(actor, [avatar])
+            if not str(shown.get("mime", "")).startswith("image/"):
+                raise ApiError(ErrorCode.INVALID_REQUEST, "a group's picture must be an image")
+            values["avatar"] = avatar
+            content["avatar"] = shown
         if not values:
-            raise ApiError(ErrorCode.INVALID_REQUEST, "give a name or a topic")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "give a name, a topic or a picture")
 
-        def apply(c: Connection, _seq: int, _now: float) -> None:
+        def apply(c: Connection, seq: int, _now: float) -> None:
             q.update_conversation_txn(c, conv, **values)
+            if values.get("avatar"):
+                # shared by this event: every member, now and later, may download it
+                files_q.share_txn(c, [str(values["avatar"])], conv, seq)
 
         return await self._membership_event(
             conv,
             actor,
             EventKind.UPDATED,
-            dict(values),
+            content,
             check=lambda: self._require_admin(conv, actor),
             apply=apply,
             after=None,
@@ -724,6 +738,7 @@ class Chat:
             kind=m.kind,
             name=m.name,
             topic=m.topic,
+            avatar=m.avatar,
             last_seq=last_seq,
             members=[
                 Member(user_id=r.user_id, role=Role(r.role), read_seq=r.read_seq) for r in members

@@ -243,6 +243,7 @@ async def memberships_of_txn(conn: AsyncConnection, user_id: int) -> list[Any]:
             conversations.c.kind,
             conversations.c.name,
             conversations.c.topic,
+            conversations.c.avatar,
             conversations.c.last_seq,
         )
         .join(conversations, conversations.c.id == members.c.conversation_id)

@@ -138,6 +138,9 @@ conversations = Table(
     Column("direct_key", String(40), nullable=True, unique=True),
     Column("name", String(100), nullable=False, default=""),
     Column("topic", String(500), nullable=False, default=""),
+    # an image attachment (the group's picture), shared into the conversation by the event
+    # that set it, so every member may download it
+    Column("avatar", String(64), nullable=True),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("created_at", Float, nullable=False),
     # The newest seq: the next event takes last_seq + 1 in the transaction that stores it.

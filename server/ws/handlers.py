@@ -152,7 +152,14 @@ async def handle_conversation_leave(conn: Connection, msg: Leave) -> BaseModel:
 
 @command(UpdateConversation)
 async def handle_conversation_update(conn: Connection, msg: UpdateConversation) -> BaseModel:
-    return await conn.chat.update(conn.user_id, msg.conversation_id, name=msg.name, topic=msg.topic)
+    return await conn.chat.update(
+        conn.user_id,
+        msg.conversation_id,
+        name=msg.name,
+        topic=msg.topic,
+        avatar=msg.avatar,
+        origin=conn,
+    )
 
 
 @command(SetMemberRole)

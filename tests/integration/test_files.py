@@ -1017,3 +1017,42 @@ async def test_someone_elses_upload_is_not_found(srv: Running) -> None:
     error(await srv.client.get(f"/api/v1/attachments/{empty['id']}/content",
                                headers={**mum.headers, "Range": "bytes=0-"}),
           416, "range_not_satisfiable")  # fmt: skip
+
+
+async def test_a_groups_picture_is_an_image_every_member_may_download(srv: Running) -> None:
+    mum = srv.owner
+    assert mum is not None
+    dad = await srv.add_user("dad")
+    gran = await srv.add_user("gran")
+    picture = await attach(srv, mum, _png((128, 128), "teal"), name="family.png", mime="image/png")
+    not_image = await attach(srv, mum, os.urandom(5_000), name="notes.bin")
+    m, d = await _ws(srv, mum), await _ws(srv, dad)
+    try:
+        group = await m.call("conversation/create_group", name="Family", member_ids=[dad.user_id])
+        with pytest.raises(CommandFailed) as err:
+            await m.call("conversation/update", conversation_id=group["id"], avatar=not_image["id"])
+        assert err.value.code == "invalid_request"
+        with pytest.raises(CommandFailed) as err:  # only an admin, with their own upload
+            await d.call("conversation/update", conversation_id=group["id"], avatar=picture["id"])
+        assert err.value.code == "forbidden"
+        ack = await m.call("conversation/update", conversation_id=group["id"], avatar=picture["id"])
+        await d.wait_for(lambda ev: any(e.get("seq") == ack["seq"] for e in ev))
+        event = next(e for e in d.events if e.get("seq") == ack["seq"])
+        assert event["kind"] == "updated"
+        assert event["content"]["avatar"]["id"] == picture["id"]
+        assert (await d.call("conversation/get", conversation_id=group["id"]))["avatar"] == (
+            picture["id"]
+        )
+        url = f"/api/v1/attachments/{picture['id']}/content"
+        assert (await srv.client.get(url, headers=dad.headers)).status_code == 200
+        assert (await srv.client.get(url, headers=gran.headers)).status_code == 404
+        # gran joins later and may see the picture too
+        await m.call(
+            "conversation/add_members", conversation_id=group["id"], user_ids=[gran.user_id]
+        )
+        assert (await srv.client.get(url, headers=gran.headers)).status_code == 200
+        await m.call("conversation/update", conversation_id=group["id"], avatar="")
+        assert (await m.call("conversation/get", conversation_id=group["id"]))["avatar"] is None
+    finally:
+        await m.close()
+        await d.close()

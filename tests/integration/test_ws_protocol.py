@@ -450,6 +450,7 @@ SAMPLE: dict[str, Any] = {
     "member_ids": [],
     "name": "Team",
     "topic": "",
+    "avatar": "",
     "role": "member",
     "expires_in_hours": 1,
     "token": "tok",
