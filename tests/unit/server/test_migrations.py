@@ -34,6 +34,7 @@ async def test_migrated_schema_matches_the_tables(tmp_path: Path) -> None:
 async def test_commits_leave_checkpoints_to_the_checkpointer(tmp_path: Path) -> None:
     """A commit never copies the WAL into the database (that fsync stalled the event writer);
     the checkpointer does, from its own thread."""
+    import contextlib
     import sqlite3
 
     from server.storage.engine import Checkpointer
@@ -53,7 +54,7 @@ async def test_commits_leave_checkpoints_to_the_checkpointer(tmp_path: Path) -> 
         checkpointer = Checkpointer(db)
         await checkpointer.stop()  # its final round
         assert db.stat().st_size > size_before + 2000 * 2000
-        with sqlite3.connect(db) as raw:
+        with contextlib.closing(sqlite3.connect(db)) as raw:  # sqlite3's own "with" never closes
             assert raw.execute("SELECT count(*) FROM server_meta").fetchone()[0] >= 2000
     finally:
         await engine.dispose()
