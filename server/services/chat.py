@@ -25,7 +25,14 @@ from server.protocol.common import Role
 from server.protocol.errors import ErrorCode
 from server.runtime import Runtime
 from server.services.errors import ApiError
-from server.services.events import Append, EventWriter, event_dict, open_content, seal_content
+from server.services.events import (
+    Append,
+    Apply,
+    EventWriter,
+    event_dict,
+    open_content,
+    seal_content,
+)
 from server.services.hub import Hub, Peer, event_frame
 from server.services.memberships import Memberships
 from server.services.ratelimit import TokenBucket
@@ -126,6 +133,32 @@ class Chat:
     async def react(self, user: int, *, client_id: str, **kw: Any) -> Ack:
         return await self._or_prior(user, client_id, self._react(user, client_id=client_id, **kw))
 
+    def _authored(
+        self,
+        user: int,
+        conversation_id: int,
+        client_id: str,
+        origin: Peer | None,
+        kind: EventKind,
+        *,
+        content: dict[str, Any],
+        target_seq: int | None = None,
+        apply: Apply | None = None,
+    ) -> Append:
+        """An event a member writes into a conversation (message, edit, delete, reaction):
+        still a member when it commits, answered to ``origin`` and not echoed back to it."""
+        return Append(
+            conversation_id=conversation_id,
+            kind=kind,
+            sender_id=user,
+            client_id=client_id,
+            content=content,
+            target_seq=target_seq,
+            check=lambda: self._require_member(conversation_id, user),
+            apply=apply,
+            origin=origin,
+        )
+
     def submit_plain_send(
         self, user: int, *, conversation_id: int, client_id: str, text: str, origin: Peer | None
     ) -> asyncio.Future[Ack]:
@@ -135,14 +168,8 @@ class Chat:
         self._check_text(text)
         self._rate(user)
         return self.writer.submit(
-            Append(
-                conversation_id=conversation_id,
-                kind=EventKind.MESSAGE,
-                sender_id=user,
-                client_id=client_id,
-                content={"text": text},
-                check=lambda: self._require_member(conversation_id, user),
-                origin=origin,
+            self._authored(
+                user, conversation_id, client_id, origin, EventKind.MESSAGE, content={"text": text}
             )
         )
 
@@ -175,16 +202,15 @@ class Chat:
                 files_q.share_txn(conn, ids, conversation_id, seq)
 
         return await self.writer.append(
-            Append(
-                conversation_id=conversation_id,
-                kind=EventKind.MESSAGE,
-                sender_id=user,
-                client_id=client_id,
+            self._authored(
+                user,
+                conversation_id,
+                client_id,
+                origin,
+                EventKind.MESSAGE,
                 content=content,
                 target_seq=reply_to,
-                check=lambda: self._require_member(conversation_id, user),
                 apply=share,
-                origin=origin,
             )
         )
 
@@ -218,16 +244,15 @@ class Chat:
             )
 
         return await self.writer.append(
-            Append(
-                conversation_id=conversation_id,
-                kind=EventKind.EDIT,
-                sender_id=user,
-                client_id=client_id,
+            self._authored(
+                user,
+                conversation_id,
+                client_id,
+                origin,
+                EventKind.EDIT,
                 content={"text": text},
                 target_seq=seq,
-                check=lambda: self._require_member(conversation_id, user),
                 apply=apply,
-                origin=origin,
             )
         )
 
@@ -246,16 +271,15 @@ class Chat:
             q.scrub_edits_txn(conn, conversation_id, seq, now)
 
         return await self.writer.append(
-            Append(
-                conversation_id=conversation_id,
-                kind=EventKind.DELETE,
-                sender_id=user,
-                client_id=client_id,
+            self._authored(
+                user,
+                conversation_id,
+                client_id,
+                origin,
+                EventKind.DELETE,
                 content={},
                 target_seq=seq,
-                check=lambda: self._require_member(conversation_id, user),
                 apply=apply,
-                origin=origin,
             )
         )
 
@@ -278,16 +302,15 @@ class Chat:
             q.set_reaction_txn(conn, conversation_id, seq, user, emoji, not remove)
 
         return await self.writer.append(
-            Append(
-                conversation_id=conversation_id,
-                kind=EventKind.REACTION,
-                sender_id=user,
-                client_id=client_id,
+            self._authored(
+                user,
+                conversation_id,
+                client_id,
+                origin,
+                EventKind.REACTION,
                 content={"emoji": emoji, "op": "remove" if remove else "add"},
                 target_seq=seq,
-                check=lambda: self._require_member(conversation_id, user),
                 apply=apply,
-                origin=origin,
             )
         )
 
