@@ -1,0 +1,225 @@
+"""The home list: every server or Pi the owner might want, merged from all the places we look.
+
+Sources are layered because discovery is flaky on real networks: servers advertising over mDNS,
+Pis that do not run Roost yet, and the servers this app used before (which may be off right now).
+A server seen both ways appears once, as found, with what we remember about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from PySide6.QtCore import QCoreApplication
+
+from app.events import Emitter
+
+
+class EntryKind(StrEnum):
+    """Where an entry comes from, which decides the section it is shown in."""
+
+    SERVER = "server"  # a Roost server answering on this network now
+    PI = "pi"  # a computer that could run Roost but does not (yet)
+    KNOWN = "known"  # used before, not seen on the network right now
+
+
+class Action(StrEnum):
+    """What the entry's main button does."""
+
+    CLAIM = "claim"  # an unclaimed server: set it up
+    SIGN_IN = "sign_in"  # a ready server
+    INSTALL = "install"  # a Pi without Roost
+
+
+@dataclass(frozen=True, slots=True)
+class HomeEntry:
+    """One row of the home list.
+
+    Attributes:
+        key: stable identity across updates ("server:<id>", "pi:<host>").
+        kind: the section.
+        title: the name people recognise.
+        detail: one line: address, version, state, in plain words.
+        action: the main button.
+        host: where to connect (host name or address).
+        port: the port for ``action`` (HTTPS for servers, SSH for Pis).
+        server_id: for servers.
+        fingerprint: the certificate fingerprint the server advertised (unauthenticated).
+        remembered_fingerprint: the one this app pinned before, if any.
+    """
+
+    key: str
+    kind: EntryKind
+    title: str
+    detail: str
+    action: Action
+    host: str
+    port: int
+    server_id: str | None = None
+    fingerprint: str | None = None
+    remembered_fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSeen:
+    """A Roost server as seen on the network (from mDNS or a probe)."""
+
+    server_id: str
+    name: str
+    claimed: bool
+    host: str
+    port: int
+    fingerprint: str | None
+    protocol_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PiSeen:
+    """A computer that answers SSH and might be a Pi without Roost."""
+
+    hostname: str
+    host: str
+    port: int = 22
+
+
+@dataclass(frozen=True, slots=True)
+class KnownServer:
+    """A server used before, from the app's own records."""
+
+    server_id: str
+    name: str
+    host: str
+    port: int
+    fingerprint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HomeChanged:
+    """The list or its status sentence changed."""
+
+    entries: tuple[HomeEntry, ...]
+    status: str
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Home", text)
+
+
+def _address(host: str, port: int, default: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port == default else f"{shown}:{port}"
+
+
+@dataclass
+class HomeList:
+    """Merges the sources into `HomeEntry` rows and announces `HomeChanged`.
+
+    Attributes:
+        changed: emits `HomeChanged` after every change.
+    """
+
+    changed: Emitter[HomeChanged] = field(default_factory=Emitter)
+    _servers: dict[str, ServerSeen] = field(default_factory=dict)
+    _pis: dict[str, PiSeen] = field(default_factory=dict)
+    _known: dict[str, KnownServer] = field(default_factory=dict)
+    _status: str = ""
+
+    def server_seen(self, server: ServerSeen) -> None:
+        """A server appeared or changed on the network."""
+        self._servers[server.server_id] = server
+        self._publish()
+
+    def server_gone(self, server_id: str) -> None:
+        """A server said goodbye or stopped answering."""
+        if self._servers.pop(server_id, None) is not None:
+            self._publish()
+
+    def pi_seen(self, pi: PiSeen) -> None:
+        """A computer that could run Roost appeared."""
+        self._pis[pi.hostname.lower()] = pi
+        self._publish()
+
+    def pi_gone(self, hostname: str) -> None:
+        """That computer went away."""
+        if self._pis.pop(hostname.lower(), None) is not None:
+            self._publish()
+
+    def set_known(self, known: Iterable[KnownServer]) -> None:
+        """Replaces the servers remembered from before."""
+        self._known = {k.server_id: k for k in known}
+        self._publish()
+
+    def set_status(self, status: str) -> None:
+        """The discovery's sentence about what it is doing."""
+        self._status = status
+        self._publish()
+
+    def entries(self) -> tuple[HomeEntry, ...]:
+        """The rows, in display order: servers found, Pis without Roost, servers used before."""
+        rows: list[HomeEntry] = []
+        found_hosts: set[str] = set()
+        # Unclaimed servers first: they are what a new owner is looking for.
+        for s in sorted(self._servers.values(), key=lambda s: (s.claimed, s.name.casefold())):
+            found_hosts.add(s.host.lower())
+            known = self._known.get(s.server_id)
+            state = _tr("ready") if s.claimed else _tr("waiting to be set up")
+            detail = f"{_address(s.host, s.port, 8443)} · {state}"
+            rows.append(
+                HomeEntry(
+                    key=f"server:{s.server_id}",
+                    kind=EntryKind.SERVER,
+                    title=s.name,
+                    detail=detail,
+                    action=Action.SIGN_IN if s.claimed else Action.CLAIM,
+                    host=s.host,
+                    port=s.port,
+                    server_id=s.server_id,
+                    fingerprint=s.fingerprint,
+                    remembered_fingerprint=known.fingerprint if known else None,
+                )
+            )
+        for pi in sorted(self._pis.values(), key=lambda p: p.hostname.casefold()):
+            # A Pi that already runs Roost shows once, as the server.
+            if pi.host.lower() in found_hosts or pi.hostname.lower() in found_hosts:
+                continue
+            rows.append(
+                HomeEntry(
+                    key=f"pi:{pi.hostname.lower()}",
+                    kind=EntryKind.PI,
+                    title=pi.hostname,
+                    detail=_tr("{address} · Roost is not installed").format(
+                        address=_address(pi.host, pi.port, 22)
+                    ),
+                    action=Action.INSTALL,
+                    host=pi.host,
+                    port=pi.port,
+                )
+            )
+        for k in sorted(self._known.values(), key=lambda k: k.name.casefold()):
+            if k.server_id in self._servers:
+                continue
+            rows.append(
+                HomeEntry(
+                    key=f"known:{k.server_id}",
+                    kind=EntryKind.KNOWN,
+                    title=k.name,
+                    detail=_tr("{address} · used before, not seen on this network now").format(
+                        address=_address(k.host, k.port, 8443)
+                    ),
+                    action=Action.SIGN_IN,
+                    host=k.host,
+                    port=k.port,
+                    server_id=k.server_id,
+                    fingerprint=k.fingerprint,
+                    remembered_fingerprint=k.fingerprint,
+                )
+            )
+        return tuple(rows)
+
+    def current(self) -> HomeChanged:
+        """The rows and status as they are now (for a page that is being rebuilt)."""
+        return HomeChanged(entries=self.entries(), status=self._status)
+
+    def _publish(self) -> None:
+        self.changed.emit(self.current())
