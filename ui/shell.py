@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.home import HomeChanged, HomeList
@@ -62,14 +63,14 @@ class Shell:
         current = self.window.nav.currentRow()
         self.window.clear_pages()
         self.home_page = HomePage()
-        self.window.add_page("home", self.window.tr("Home"), "home", self.home_page)
+        self.window.add_page("home", QCoreApplication.translate("Shell", "Home"), "home", self.home_page)
         settings = SettingsPage(
             self.prefs,
             secrets_status="",
             data_dir=str(self.paths.data),
             version=__version__,
         )
-        self.window.add_page("settings", self.window.tr("Settings"), "settings", settings)
+        self.window.add_page("settings", QCoreApplication.translate("Shell", "Settings"), "settings", settings)
         self._connect_signals(self.home_page, settings)
         self.home_page.show_entries(self.home.current())
         if current > 0:
@@ -123,4 +124,4 @@ class Shell:
     def show_error(self, exc: BaseException, parent: QWidget | None = None) -> None:
         """The one place unexpected failures reach the user."""
         log.warning("error shown to the user: %s", exc, exc_info=exc)
-        QMessageBox.warning(parent or self.window, self.window.tr("Something went wrong"), str(exc))
+        QMessageBox.warning(parent or self.window, QCoreApplication.translate("Shell", "Something went wrong"), str(exc))

@@ -1,0 +1,1 @@
+"""The owner's first-run flows (claiming a server, creating an account) as testable logic."""

@@ -1,0 +1,98 @@
+"""Checks for what people type into account forms, with messages in plain words.
+
+The rules are the server's own (server.protocol.common), applied here so mistakes show next to
+the field before anything is sent; the server checks again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter, ValidationError
+from PySide6.QtCore import QCoreApplication
+
+from server.protocol.common import DisplayName, Username
+
+_USERNAME: TypeAdapter[str] = TypeAdapter(Username)
+_DISPLAY_NAME: TypeAdapter[str] = TypeAdapter(DisplayName)
+
+DEFAULT_PASSWORD_MIN = 8
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Forms", text)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountForm:
+    """An account as typed: for claiming a server, or joining one with an invite."""
+
+    display_name: str
+    username: str
+    password: str
+    repeat: str
+
+
+def username_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a username, or None."""
+    try:
+        _USERNAME.validate_python(text)
+    except ValidationError:
+        return _tr(
+            "Use 3 to 32 characters: small letters a–z, digits, dot, dash or underscore, "
+            "starting with a letter or digit (for example: mum or li.wei)."
+        )
+    return None
+
+
+def name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a display name or server name, or None."""
+    if not text.strip():
+        return _tr("Please type a name.")
+    try:
+        _DISPLAY_NAME.validate_python(text)
+    except ValidationError:
+        if len(text.strip()) > 64:
+            return _tr("Please keep it to 64 characters.")
+        return _tr("This name contains characters that cannot be shown.")
+    return None
+
+
+def password_problem(
+    password: str, repeat: str, min_length: int = DEFAULT_PASSWORD_MIN
+) -> str | None:
+    """Why this password cannot be used, or None."""
+    if len(password) < min_length:
+        return _tr(
+            "Use at least {n} characters. A few unrelated words are easy to remember."
+        ).format(n=min_length)
+    if len(password) > 256:
+        return _tr("Please keep the password to 256 characters.")
+    if password != repeat:
+        return _tr("The two passwords are not the same.")
+    return None
+
+
+def account_problems(form: AccountForm, min_password: int = DEFAULT_PASSWORD_MIN) -> dict[str, str]:
+    """Every field's problem, by field name ("display_name", "username", "password")."""
+    problems: dict[str, str] = {}
+    for name, problem in (
+        ("display_name", name_problem(form.display_name)),
+        ("username", username_problem(form.username)),
+        ("password", password_problem(form.password, form.repeat, min_password)),
+    ):
+        if problem is not None:
+            problems[name] = problem
+    return problems
+
+
+def suggest_username(display_name: str) -> str:
+    """A username to pre-fill from a display name ("Li Wei" → "li.wei"); may be empty."""
+    kept = []
+    for ch in display_name.strip().lower():
+        if "a" <= ch <= "z" or "0" <= ch <= "9":
+            kept.append(ch)
+        elif ch in " ._-" and kept and kept[-1] != ".":
+            kept.append(".")
+    text = "".join(kept).strip(".")[:32]
+    return text if username_problem(text) is None else ""
