@@ -72,6 +72,7 @@ class ServerSeen:
     port: int
     fingerprint: str | None
     protocol_version: int | None = None
+    hostname: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +163,14 @@ class HomeList:
         # Unclaimed servers first: they are what a new owner is looking for.
         for s in sorted(self._servers.values(), key=lambda s: (s.claimed, s.name.casefold())):
             found_hosts.add(s.host.lower())
+            if s.hostname:
+                found_hosts.add(s.hostname.lower())
             known = self._known.get(s.server_id)
             state = _tr("ready") if s.claimed else _tr("waiting to be set up")
-            detail = f"{_address(s.host, s.port, 8443)} · {state}"
+            where = _address(s.host, s.port, 8443)
+            if s.hostname and s.hostname.lower() != s.host.lower():
+                where = f"{s.hostname} ({where})"
+            detail = f"{where} · {state}"
             rows.append(
                 HomeEntry(
                     key=f"server:{s.server_id}",

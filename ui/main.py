@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import dataclass
 
 import qasync
 from PySide6.QtWidgets import QApplication
@@ -26,13 +27,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Runs the app until its window closes.
+@dataclass
+class Running:
+    """The pieces of a started app (also used by bench/startup.py to time the first paint)."""
 
-    Returns:
-        The process exit status.
-    """
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app: QApplication
+    loop: qasync.QEventLoop
+    shell: Shell
+
+
+def build(argv: list[str]) -> Running:
+    """Creates the application, the asyncio loop on top of Qt's, and the shell (not shown yet)."""
+    args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
@@ -42,13 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     shell = Shell(default_paths().ensure(), language=args.language, theme=args.theme)
+    return Running(app=app, loop=loop, shell=shell)
+
+
+def run(running: Running) -> int:
+    """Shows the window and runs until it closes; then stops what the app started."""
     closed = asyncio.Event()
-    app.aboutToQuit.connect(closed.set)
-    with loop:
-        shell.start()
-        loop.run_until_complete(closed.wait())
-        loop.run_until_complete(shell.stop())
+    running.app.aboutToQuit.connect(closed.set)
+    with running.loop:
+        running.shell.start()
+        running.loop.run_until_complete(closed.wait())
+        running.loop.run_until_complete(running.shell.stop())
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the app until its window closes.
+
+    Returns:
+        The process exit status.
+    """
+    return run(build(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

@@ -63,14 +63,18 @@ class Shell:
         current = self.window.nav.currentRow()
         self.window.clear_pages()
         self.home_page = HomePage()
-        self.window.add_page("home", QCoreApplication.translate("Shell", "Home"), "home", self.home_page)
+        self.window.add_page(
+            "home", QCoreApplication.translate("Shell", "Home"), "home", self.home_page
+        )
         settings = SettingsPage(
             self.prefs,
             secrets_status="",
             data_dir=str(self.paths.data),
             version=__version__,
         )
-        self.window.add_page("settings", QCoreApplication.translate("Shell", "Settings"), "settings", settings)
+        self.window.add_page(
+            "settings", QCoreApplication.translate("Shell", "Settings"), "settings", settings
+        )
         self._connect_signals(self.home_page, settings)
         self.home_page.show_entries(self.home.current())
         if current > 0:
@@ -124,4 +128,8 @@ class Shell:
     def show_error(self, exc: BaseException, parent: QWidget | None = None) -> None:
         """The one place unexpected failures reach the user."""
         log.warning("error shown to the user: %s", exc, exc_info=exc)
-        QMessageBox.warning(parent or self.window, QCoreApplication.translate("Shell", "Something went wrong"), str(exc))
+        QMessageBox.warning(
+            parent or self.window,
+            QCoreApplication.translate("Shell", "Something went wrong"),
+            str(exc),
+        )

@@ -47,6 +47,12 @@ def system_is_dark() -> bool:
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
+def is_dark() -> bool:
+    """Whether the dark theme is in use now (set by `apply_theme`)."""
+    app = QApplication.instance()
+    return bool(app.property("roostDark")) if app is not None else False
+
+
 def colours(dark: bool) -> dict[str, str]:
     """The named colours of a theme (also used by widgets that paint themselves)."""
     return dict(_DARK if dark else _LIGHT)
