@@ -108,13 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             bare.append(_one(_PROBE_BARE, env))
             roost.append(_one(_PROBE_ROOST, env))
-    result = {
+    result: dict[str, Any] = {
         "platform": env["QT_QPA_PLATFORM"],
         "python": sys.version.split()[0],
         "roost": _summary(roost),
         "bare_qt": _summary(bare),
     }
-    ratio = result["roost"]["first_paint_s"]["median"] / result["bare_qt"]["first_paint_s"]["median"]
+    ratio = (
+        result["roost"]["first_paint_s"]["median"] / result["bare_qt"]["first_paint_s"]["median"]
+    )
     result["ratio_first_paint"] = ratio
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

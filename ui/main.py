@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import qasync
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.paths import default_paths
 from app.preferences import LANGUAGES, THEMES
+from ui.gc_main_thread import MainThreadGarbageCollector
 from ui.shell import Shell
 
 
@@ -36,6 +38,18 @@ class Running:
     shell: Shell
 
 
+def new_loop(app: QApplication) -> qasync.QEventLoop:
+    """An asyncio loop that runs inside Qt's, with plain threads for blocking work.
+
+    WORKAROUND: qasync's default executor runs blocking calls (every REST request) on QThreads
+    that are torn down with the loop; under load that crashed the interpreter when loops came
+    and went (as in the tests). A standard thread pool has no Qt objects to outlive.
+    """
+    loop = qasync.QEventLoop(app)
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=4, thread_name_prefix="roost-io"))
+    return loop
+
+
 def build(argv: list[str]) -> Running:
     """Creates the application, the asyncio loop on top of Qt's, and the shell (not shown yet)."""
     args = parse_args(argv)
@@ -45,7 +59,8 @@ def build(argv: list[str]) -> Running:
     app.setApplicationName("Roost")
     app.setOrganizationName("Roost")
     app.setDesktopFileName("roost")
-    loop = qasync.QEventLoop(app)
+    MainThreadGarbageCollector(app)
+    loop = new_loop(app)
     asyncio.set_event_loop(loop)
     shell = Shell(default_paths().ensure(), language=args.language, theme=args.theme)
     return Running(app=app, loop=loop, shell=shell)

@@ -7,19 +7,17 @@ go to the server the owner checked.
 
 from __future__ import annotations
 
-import platform
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication
 
+from app.accounts.account import Account
+from app.accounts.session import AccountFlows
 from app.events import Emitter
 from app.net.address import Address
-from app.net.api import AsyncApi
-from app.net.signed_in import SignedInApi
 from app.wizard.forms import DEFAULT_PASSWORD_MIN, AccountForm, account_problems, name_problem
-from server.protocol.server import AdminAccount, ClaimRequest, ServerInfo
+from server.protocol.server import ServerInfo
 
 
 class ClaimStep(StrEnum):
@@ -74,15 +72,6 @@ class ClaimProblem(Exception):
         self.fields = fields
 
 
-Claimed = Callable[[ClaimTarget, ServerInfo, SignedInApi], Awaitable[None]]
-
-
-def device_name() -> str:
-    """How this computer is listed among the owner's sessions."""
-    node = platform.node().split(".")[0] or "computer"
-    return QCoreApplication.translate("Claim", "Roost app on {computer}").format(computer=node)[:64]
-
-
 class ClaimWizard:
     """Drives claiming: check the server, create the owner, optionally turn on 2FA.
 
@@ -90,18 +79,18 @@ class ClaimWizard:
         target: the server being claimed.
         step: the current step.
         info: the server's description once checked.
-        session: the owner's signed-in session once claimed.
+        account: the owner's signed-in account once claimed (pinned and remembered by
+            ``flows``, which also announces it).
         events: `StepChanged`.
     """
 
-    def __init__(self, target: ClaimTarget, *, on_claimed: Claimed | None = None) -> None:
+    def __init__(self, target: ClaimTarget, flows: AccountFlows) -> None:
         self.target = target
+        self.flows = flows
         self.step = ClaimStep.VERIFY
         self.info: ServerInfo | None = None
-        self.session: SignedInApi | None = None
+        self.account: Account | None = None
         self.events: Emitter[StepChanged] = Emitter()
-        self._api = AsyncApi.connect(target.address, target.fingerprint)
-        self._on_claimed = on_claimed
         self._password = ""
 
     def _go(self, step: ClaimStep) -> None:
@@ -114,20 +103,23 @@ class ClaimWizard:
         return self.info.limits.password_min_length if self.info else DEFAULT_PASSWORD_MIN
 
     async def check(self) -> ServerInfo:
-        """Connects (pinned) and reads the server's description.
+        """Connects (pinned to ``target.fingerprint``) and reads the server's description.
 
         Raises:
             CertificateChanged: the server presents another certificate than ``target``'s.
             Unreachable: nothing answers.
         """
-        self.info = await self._api.server_info()
-        return self.info
+        api, info = await self.flows.connect([self.target.address], self.target.fingerprint)
+        await api.close()
+        self.info = info
+        return info
 
     async def confirm_server(self, setup_code: str | None = None) -> None:
         """The owner confirmed this is their server; moves to the account step.
 
         Raises:
             ClaimProblem: no setup code is known and none was typed.
+            CertificateChanged, Unreachable: as for `check`.
         """
         code = (setup_code or self.target.setup_code or "").strip()
         if not code:
@@ -138,6 +130,7 @@ class ClaimWizard:
                     )
                 }
             )
+        await self.check()
         self.target = ClaimTarget(
             address=self.target.address,
             fingerprint=self.target.fingerprint,
@@ -145,11 +138,9 @@ class ClaimWizard:
             advertised_name=self.target.advertised_name,
             setup_code=code,
         )
-        if self.info is None:
-            await self.check()
         self._go(ClaimStep.ACCOUNT)
 
-    async def claim(self, server_name: str, form: AccountForm) -> SignedInApi:
+    async def claim(self, server_name: str, form: AccountForm, *, remember: bool) -> Account:
         """Names the server and creates the owner's account, signed in on this computer.
 
         Raises:
@@ -162,25 +153,19 @@ class ClaimWizard:
         if problems:
             raise ClaimProblem(problems)
         assert self.target.setup_code is not None, "confirm_server comes first"
-        result = await self._api.claim(
-            ClaimRequest(
-                setup_code=self.target.setup_code,
-                server_name=server_name.strip(),
-                admin=AdminAccount(
-                    username=form.username.strip().lower(),
-                    display_name=form.display_name.strip(),
-                    password=form.password,
-                ),
-                device_name=device_name(),
-            )
+        self.account = await self.flows.claim(
+            self.target.address,
+            self.target.fingerprint,
+            self.target.setup_code,
+            server_name.strip(),
+            form.username.strip().lower(),
+            form.display_name.strip(),
+            form.password,
+            remember=remember,
         )
-        self.info = result.server
-        self.session = SignedInApi(self._api, result.tokens)
         self._password = form.password
-        if self._on_claimed is not None:
-            await self._on_claimed(self.target, result.server, self.session)
         self._go(ClaimStep.TWO_FACTOR)
-        return self.session
+        return self.account
 
     async def start_two_factor(self) -> tuple[str, str]:
         """Begins 2FA enrolment.
@@ -188,8 +173,8 @@ class ClaimWizard:
         Returns:
             The secret (for typing into an authenticator) and the ``otpauth://`` URI (for a QR).
         """
-        assert self.session is not None, "claim comes first"
-        enrolment = await self.session.totp_enrol(self._password)
+        assert self.account is not None, "claim comes first"
+        enrolment = await self.account.start_two_factor(self._password)
         return enrolment.secret, enrolment.otpauth_uri
 
     async def confirm_two_factor(self, code: str) -> list[str]:
@@ -201,10 +186,10 @@ class ClaimWizard:
         Raises:
             ApiError: the code is wrong (``invalid_second_factor``); try again.
         """
-        assert self.session is not None, "claim comes first"
-        codes = await self.session.totp_confirm(code)
+        assert self.account is not None, "claim comes first"
+        codes = await self.account.confirm_two_factor(code)
         self._password = ""
-        return list(codes.recovery_codes)
+        return codes
 
     def finish(self) -> None:
         """Done (with or without 2FA); the password is forgotten."""

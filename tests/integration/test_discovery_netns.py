@@ -3,18 +3,15 @@ another, joined by a veth pair with link-local addresses. Nothing touches the ho
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server.tls import fingerprint_blocking
+from tests.helpers.netns import TwoHosts, two_hosts
 from tests.helpers.proc import (
     PYTHON,
     Child,
@@ -28,55 +25,13 @@ from tests.helpers.server import PASSWORD
 pytestmark = pytest.mark.needs_root
 
 SERVICE_TYPE = "_roost._tcp.local."
-_serial = itertools.count()
 
 
-@dataclass(frozen=True)
-class TwoHosts:
-    a: str
-    b: str
-    ip_a: str
-    ip_b: str
-
-    def in_a(self) -> list[str]:
-        return ["ip", "netns", "exec", self.a]
-
-    def in_b(self) -> list[str]:
-        return ["ip", "netns", "exec", self.b]
-
-
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
-
-
-@pytest.fixture
-def two_hosts() -> Iterator[TwoHosts]:
-    """Namespaces A and B, a veth pair between them, 169.254.N.1/24 and .2/24. Names carry the
-    PID (and a serial) so that parallel runs never share one; all of it goes away at the end."""
-    pid, n = os.getpid(), next(_serial)
-    a, b = f"roostA{pid}-{n}", f"roostB{pid}-{n}"
-    veth_a, veth_b = f"rva{pid}{n}", f"rvb{pid}{n}"  # interface names are at most 15 bytes
-    subnet = f"169.254.{1 + pid % 253}"
-    hosts = TwoHosts(a, b, f"{subnet}.1", f"{subnet}.2")
-    try:
-        _ip("netns", "add", a)
-        _ip("netns", "add", b)
-        _ip("link", "add", veth_a, "type", "veth", "peer", "name", veth_b)
-        for ns, dev, addr in ((a, veth_a, hosts.ip_a), (b, veth_b, hosts.ip_b)):
-            _ip("link", "set", dev, "netns", ns)
-            _ip("-n", ns, "addr", "add", f"{addr}/24", "dev", dev)
-            _ip("-n", ns, "link", "set", "lo", "up")
-            _ip("-n", ns, "link", "set", dev, "up")
+@pytest.fixture(name="two_hosts")
+def two_hosts_fixture() -> Iterator[TwoHosts]:
+    """Namespaces A and B joined by a veth pair (see tests.helpers.netns)."""
+    with two_hosts() as hosts:
         yield hosts
-    finally:
-        # Deleting a namespace destroys its end of the veth pair, and with it the peer; the
-        # link delete covers a failure between creating the pair and moving it.
-        for args in (("netns", "del", a), ("netns", "del", b), ("link", "del", veth_a)):
-            subprocess.run(["ip", *args], capture_output=True, timeout=10, check=False)
-    listed = subprocess.run(
-        ["ip", "netns", "list"], capture_output=True, text=True, timeout=10, check=True
-    ).stdout
-    assert not {a, b} & {line.split()[0] for line in listed.splitlines() if line.strip()}
 
 
 def _event(line: str) -> dict[str, Any] | None:

@@ -12,15 +12,24 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402 (Qt reads QT_QPA_PLATFORM when it starts)
-from collections.abc import Callable, Mapping  # noqa: E402
+import gc  # noqa: E402
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
-import qasync  # noqa: E402
+import pytest_asyncio  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.accounts.account import Account  # noqa: E402
+from app.accounts.credentials import Credentials  # noqa: E402
+from app.accounts.session import AccountFlows, SignedIn  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
+from app.servers import KnownServers  # noqa: E402
+from tests.helpers.keyring_memory import MemoryKeyring  # noqa: E402
+from tests.ui.helpers import ThreadServer, thread_server  # noqa: E402
+from ui.main import new_loop  # noqa: E402
+from ui.wizards.step_dialog import StepDialog  # noqa: E402
 
 
 def pytest_asyncio_loop_factories(
@@ -28,7 +37,10 @@ def pytest_asyncio_loop_factories(
 ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
     def factory() -> asyncio.AbstractEventLoop:
         app = QApplication.instance() or QApplication([])
-        return qasync.QEventLoop(app)
+        assert isinstance(app, QApplication)
+        # Closing a test's only dialog must not quit the application (and stop the loop).
+        app.setQuitOnLastWindowClosed(False)
+        return new_loop(app)
 
     return {"qasync": factory}
 
@@ -41,7 +53,7 @@ def app_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
     return AppPaths(config=home / "config", data=home / "data").ensure()
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
+async def until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> None:
     """Waits (on the running loop) until ``predicate()`` is true."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -49,3 +61,50 @@ async def until(predicate: Callable[[], Any], timeout: float = 10.0, what: str =
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await asyncio.sleep(0.02)
+
+
+async def proceed(dialog: StepDialog) -> None:
+    """Presses Continue once the dialog has finished its previous step."""
+    await until(lambda: not dialog.busy.isVisible(), what="the previous step to finish")
+    dialog.continue_button.click()
+
+
+@pytest.fixture
+def tsrv(tmp_path: Path) -> Iterator[ThreadServer]:
+    """An unclaimed server on its own thread."""
+    with thread_server(tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    """An in-memory keyring, so "remember me" works without a desktop session."""
+    return MemoryKeyring()
+
+
+@pytest_asyncio.fixture
+async def flows(app_paths: AppPaths, memory_keyring: MemoryKeyring) -> AsyncIterator[AccountFlows]:
+    """The account flows of a fresh app; every account they sign in is closed afterwards."""
+    flows = AccountFlows(KnownServers(app_paths), Credentials(memory_keyring))
+    accounts: list[Account] = []
+    unsubscribe = flows.events.subscribe(
+        lambda e: accounts.append(e.account) if isinstance(e, SignedIn) else None
+    )
+    yield flows
+    unsubscribe()
+    for account in accounts:
+        await account.close()
+
+
+@pytest.fixture(autouse=True)
+def collect_on_main_thread() -> Iterator[None]:
+    """No garbage collection during a test, then a full one on this (the GUI) thread.
+
+    As in the app (ui/gc_main_thread.py): a collection triggered on a worker thread (the REST
+    client's, or the test server's) could free Qt objects there and crash PySide6.
+    """
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()

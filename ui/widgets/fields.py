@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from app.accounts.credentials import KeyringStatus
 
 
 class Field(QWidget):
@@ -69,3 +71,31 @@ class FingerprintLabel(QLabel):
     def set_fingerprint(self, fp: str) -> None:
         """Shows ``fp`` (lower-case hex)."""
         self.setText(grouped_fingerprint(fp))
+
+
+class RememberBox(QWidget):
+    """ "Remember me on this computer"; without a keyring, unticked, disabled, and saying why.
+
+    Attributes:
+        box: the check box.
+        note: the explanation shown when remembering is not possible.
+    """
+
+    def __init__(self, status: KeyringStatus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QCheckBox(QCoreApplication.translate("Fields", "Remember me on this computer"))
+        self.note = QLabel(status.explanation)
+        self.note.setWordWrap(True)
+        self.note.setProperty("role", "muted")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.box)
+        layout.addWidget(self.note)
+        self.box.setChecked(status.available)
+        self.box.setEnabled(status.available)
+        self.note.setVisible(not status.available)
+
+    def isChecked(self) -> bool:  # noqa: N802 (reads like the check box it stands for)
+        """Whether to remember the sign-in."""
+        return self.box.isChecked()

@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.net.explain import explain
-from app.net.signed_in import SignedInApi
 from app.wizard.claim import ClaimProblem, ClaimWizard, FingerprintSource
 from app.wizard.forms import AccountForm, suggest_username
-from ui.widgets.fields import Field, FingerprintLabel
+from ui.widgets.fields import Field, FingerprintLabel, RememberBox
 from ui.widgets.qr import QrCode
 from ui.wizards.step_dialog import StepDialog
 
@@ -33,7 +32,7 @@ class ClaimDialog(StepDialog):
     """Renders `ClaimWizard`'s steps.
 
     Signals:
-        claimed(object): the owner's `SignedInApi`, once the server is theirs.
+        claimed(object): the owner's `Account`, once the server is theirs.
     """
 
     claimed = Signal(object)
@@ -113,6 +112,8 @@ class ClaimDialog(StepDialog):
         self.repeat = Field(self.tr("Password again"), password=True)
         for f in (self.server_name, self.display_name, self.username, self.password, self.repeat):
             layout.addWidget(f)
+        self.remember = RememberBox(self.wizard.flows.credentials.status())
+        layout.addWidget(self.remember)
         layout.addStretch(1)
         self._username_touched = False
         self.username.edit.textEdited.connect(lambda _t: setattr(self, "_username_touched", True))
@@ -206,7 +207,7 @@ class ClaimDialog(StepDialog):
         self.server_name.edit.setFocus()
 
     async def _claim(self) -> None:
-        session = await self.wizard.claim(
+        account = await self.wizard.claim(
             self.server_name.text(),
             AccountForm(
                 display_name=self.display_name.text(),
@@ -214,10 +215,11 @@ class ClaimDialog(StepDialog):
                 password=self.password.text(),
                 repeat=self.repeat.text(),
             ),
+            remember=self.remember.isChecked(),
         )
         self.password.edit.clear()
         self.repeat.edit.clear()
-        self.claimed.emit(session)
+        self.claimed.emit(account)
         self.show_step(
             self.tfa_page,
             self.tr("Protect your account"),
@@ -248,10 +250,9 @@ class ClaimDialog(StepDialog):
 
     def _finish(self) -> None:
         self.wizard.finish()
-        info = self.wizard.info
-        session = self.wizard.session
-        name = info.name if info else ""
-        who = session.user.display_name if isinstance(session, SignedInApi) else ""
+        account = self.wizard.account
+        name = account.server_name if account else ""
+        who = account.user.display_name if account else ""
         self.done_text.setText(
             self.tr(
                 "{server} is ready, and you are signed in as {name}. Next, invite your family: "

@@ -1,0 +1,1 @@
+"""Accounts on Roost servers: invites, remembered sign-ins and the sign-in flows."""

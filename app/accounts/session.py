@@ -1,0 +1,421 @@
+"""The account flows the UI drives: claim a server, sign in, resume, register by invite."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from app.accounts.account import Account, SignedOut
+from app.accounts.credentials import Credentials
+from app.accounts.errors import NotRemembered, UnknownServer
+from app.accounts.invite import Invite
+from app.events import Emitter
+from app.net.address import Address, parse_address
+from app.net.api import DEFAULT_TIMEOUT_S, AsyncApi
+from app.net.errors import (
+    ApiError,
+    BadResponse,
+    CertificateChanged,
+    NetError,
+    ProtocolMismatch,
+    Unreachable,
+)
+from app.net.models import build_request
+from app.net.pinning import PeerCertificate, fetch_certificate_blocking, normalise_fingerprint
+from app.net.signed_in import SESSION_OVER, SignedInApi
+from app.servers import KnownServers
+from server.protocol import PROTOCOL_VERSION
+from server.protocol.auth import (
+    LoginRequest,
+    RegisterRequest,
+    SecondFactorRequest,
+    SecondFactorRequired,
+    Tokens,
+)
+from server.protocol.server import ClaimRequest, ServerInfo
+
+log = logging.getLogger(__name__)
+
+
+def default_device_name() -> str:
+    """This computer's name, as the server's session list shows it."""
+    name = " ".join(platform.node().split())[:64]
+    return name or "Roost desktop"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """An account was signed in (by any flow)."""
+
+    account: Account
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorNeeded:
+    """``SignIn.login`` needs a code next: call ``SignIn.second_factor``.
+
+    Attributes:
+        expires_in: seconds the password step stays valid.
+    """
+
+    expires_in: int
+
+
+AccountsEvent = SignedIn | SignedOut
+
+
+class AccountFlows:
+    """Starts every flow that ends with a signed-in ``Account``.
+
+    Args:
+        servers: the known servers (pins, addresses, accounts).
+        credentials: the keyring for "remember me".
+        device_name: shown in the server's session list; defaults to this computer's name.
+        timeout: seconds per connection attempt.
+
+    Attributes:
+        events: ``SignedIn`` from every flow, ``SignedOut`` from every account.
+    """
+
+    def __init__(
+        self,
+        servers: KnownServers,
+        credentials: Credentials,
+        *,
+        device_name: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.servers = servers
+        self.credentials = credentials
+        self.device_name = device_name or default_device_name()
+        self.timeout = timeout
+        self.events: Emitter[AccountsEvent] = Emitter()
+
+    # -- connecting --------------------------------------------------------------------------
+
+    async def fetch_certificate(self, address: Address | str) -> PeerCertificate:
+        """The certificate a server presents, for the owner to compare with the Pi's console
+        before trusting it (when no fingerprint came from discovery, an invite or SSH)."""
+        addr = parse_address(address) if isinstance(address, str) else address
+        return await asyncio.to_thread(
+            fetch_certificate_blocking, addr.host, addr.port, self.timeout
+        )
+
+    async def connect(
+        self, addresses: Sequence[Address | str], fingerprint: str | None
+    ) -> tuple[AsyncApi, ServerInfo]:
+        """Tries each address in order with the pin; the first server that answers wins.
+
+        An address that presents another certificate is skipped (it may be another machine
+        that took the Pi's old address); only when none answers is that reported.
+
+        Raises:
+            CertificateChanged: no address answered with the pinned certificate, and at
+                least one answered with another.
+            Unreachable: nothing answered.
+            ApiError, BadResponse: something answered, but not as a Roost server does.
+            ProtocolMismatch: the server speaks another protocol version.
+            InvalidAddress, InvalidFingerprint: malformed input.
+        """
+        fp = normalise_fingerprint(fingerprint) if fingerprint is not None else None
+        parsed = [parse_address(a) if isinstance(a, str) else a for a in addresses]
+        if not parsed:
+            raise Unreachable("", "no address to try")
+        changed: CertificateChanged | None = None
+        stranger: NetError | None = None
+        last: Unreachable | None = None
+        for address in parsed:
+            api = AsyncApi.connect(address, fp, timeout=self.timeout)
+            try:
+                info = await api.server_info()
+            except CertificateChanged as exc:
+                log.warning("%s presented another certificate: %s", address, exc)
+                changed = changed or exc
+            except Unreachable as exc:
+                last = exc
+            except (ApiError, BadResponse) as exc:  # something answers, but not a Roost server
+                log.info("%s is not a Roost server: %s", address, exc)
+                stranger = stranger or exc
+            except BaseException:
+                await api.close()
+                raise
+            else:
+                if info.protocol_version != PROTOCOL_VERSION:
+                    await api.close()
+                    raise ProtocolMismatch(info.protocol_version, PROTOCOL_VERSION)
+                return api, info
+            await api.close()
+        if changed is not None:
+            raise changed
+        if stranger is not None:
+            raise stranger
+        tried = ", ".join(str(a) for a in parsed)
+        raise Unreachable(
+            tried, last.reason if last else "no answer", timed_out=bool(last and last.timed_out)
+        )
+
+    async def _finish(
+        self, api: AsyncApi, info: ServerInfo, tokens: Tokens, *, remember: bool
+    ) -> Account:
+        """Records the server and the account, stores the token if asked; emits SignedIn."""
+        if api.fingerprint is not None:
+            self.servers.pin(info.server_id, api.fingerprint)
+        self.servers.record(info.server_id, info.name, str(api.address), api.fingerprint)
+        remembered = False
+        if remember:
+            remembered = await asyncio.to_thread(
+                self.credentials.save_blocking,
+                info.server_id,
+                tokens.user.username,
+                tokens.refresh_token,
+            )
+        self.servers.add_account(info.server_id, tokens.user.username, remembered=remembered)
+        account = Account(
+            server_id=info.server_id,
+            server_name=info.name,
+            address=api.address,
+            api=SignedInApi(api, tokens),
+            servers=self.servers,
+            credentials=self.credentials,
+            remembered=remembered,
+        )
+        account.events.subscribe(self.events.emit)
+        self.events.emit(SignedIn(account))
+        return account
+
+    # -- flows -------------------------------------------------------------------------------
+
+    async def claim(
+        self,
+        address: Address | str,
+        fingerprint: str,
+        setup_code: str,
+        server_name: str,
+        username: str,
+        display_name: str,
+        password: str,
+        *,
+        remember: bool = False,
+    ) -> Account:
+        """Claims a new server: names it and creates the owner, signed in; pins its certificate.
+
+        Raises:
+            ApiError: ``already_claimed``, ``invalid_setup_code``, ``rate_limited``,
+                ``weak_password``, ``invalid_request`` (a bad name or username).
+            and the errors of ``connect``.
+        """
+        api, info = await self.connect([address], fingerprint)
+        try:
+            self.servers.check_pin(info.server_id, api.fingerprint)
+            result = await api.claim(
+                build_request(
+                    ClaimRequest,
+                    setup_code=setup_code,
+                    server_name=server_name,
+                    admin={
+                        "username": username,
+                        "display_name": display_name,
+                        "password": password,
+                    },
+                    device_name=self.device_name,
+                )
+            )
+        except BaseException:
+            await api.close()
+            raise
+        return await self._finish(api, result.server, result.tokens, remember=remember)
+
+    def sign_in(
+        self,
+        server_id: str | None = None,
+        *,
+        address: Address | str | None = None,
+        fingerprint: str | None = None,
+    ) -> SignIn:
+        """A sign-in to a known server (by id) or to a new one (by address and fingerprint).
+
+        Raises:
+            UnknownServer: ``server_id`` is not known.
+            ValueError: neither a server id nor an address was given.
+        """
+        if server_id is not None:
+            known = self.servers.get(server_id)
+            if known is None:
+                raise UnknownServer(server_id)
+            return SignIn(self, list(known.addresses), known.fingerprint, server_id)
+        if address is None:
+            raise ValueError("sign_in needs a known server id or an address")
+        return SignIn(self, [address], fingerprint, None)
+
+    async def resume(self, server_id: str, username: str) -> Account:
+        """Signs in with the refresh token remembered in the keyring.
+
+        Raises:
+            NotRemembered: nothing stored (or the keyring is gone): sign in with the password.
+            ApiError: the server ended that session (the stored token is dropped then).
+            and the errors of ``connect`` (the token is kept: try again later).
+        """
+        known = self.servers.get(server_id)
+        if known is None:
+            raise UnknownServer(server_id)
+        token = await asyncio.to_thread(self.credentials.load_blocking, server_id, username)
+        if token is None:
+            self.servers.set_remembered(server_id, username, False)
+            raise NotRemembered(server_id, username)
+        api, info = await self.connect(list(known.addresses), known.fingerprint)
+        try:
+            tokens = await api.refresh(token)
+        except ApiError as exc:
+            await api.close()
+            if exc.code in SESSION_OVER:
+                await asyncio.to_thread(self.credentials.forget_blocking, server_id, username)
+                self.servers.set_remembered(server_id, username, False)
+            raise
+        except BaseException:
+            await api.close()
+            raise
+        # The old token is spent: the new one must be stored before anything else happens.
+        return await self._finish(api, info, tokens, remember=True)
+
+    async def register_with_invite(
+        self,
+        invite: Invite,
+        username: str,
+        display_name: str,
+        password: str,
+        *,
+        remember: bool = False,
+    ) -> Account:
+        """Creates an account with an invite (protocol 11.2), signed in.
+
+        Raises:
+            ApiError: ``invalid_invite``, ``username_taken``, ``weak_password``,
+                ``invalid_request``.
+            CertificateChanged: the server is known here with another certificate, or no
+                address presented the invite's certificate.
+            and the errors of ``connect``.
+        """
+        api, info = await self.connect(list(invite.addresses), invite.fingerprint)
+        try:
+            self.servers.check_pin(info.server_id, api.fingerprint)
+            tokens = await api.register(
+                build_request(
+                    RegisterRequest,
+                    invite=invite.token,
+                    username=username,
+                    display_name=display_name,
+                    password=password,
+                    device_name=self.device_name,
+                )
+            )
+        except BaseException:
+            await api.close()
+            raise
+        return await self._finish(api, info, tokens, remember=remember)
+
+
+class SignIn:
+    """A password sign-in, with the second step when the account has two-factor on.
+
+    ``login`` returns the ``Account``, or ``SecondFactorNeeded``; then ``second_factor`` with a
+    code from the authenticator app (or a recovery code) returns the ``Account``. A wrong code
+    raises ``ApiError(invalid_second_factor)`` and another code may be tried.
+
+    Attributes:
+        step: ``"password"``, ``"second_factor"`` or ``"done"``.
+    """
+
+    def __init__(
+        self,
+        flows: AccountFlows,
+        addresses: Sequence[Address | str],
+        fingerprint: str | None,
+        server_id: str | None,
+    ) -> None:
+        self._flows = flows
+        self._addresses = list(addresses)
+        self._fingerprint = fingerprint
+        self._server_id = server_id
+        self.step: Literal["password", "second_factor", "done"] = "password"
+        self._api: AsyncApi | None = None
+        self._info: ServerInfo | None = None
+        self._challenge: str | None = None
+        self._remember = False
+
+    async def _connected(self) -> tuple[AsyncApi, ServerInfo]:
+        if self._api is None or self._info is None:
+            api, info = await self._flows.connect(self._addresses, self._fingerprint)
+            try:
+                self._flows.servers.check_pin(info.server_id, api.fingerprint)
+                if self._server_id is not None and info.server_id != self._server_id:
+                    # The pin matched, so this is the same certificate: only a copied data
+                    # directory does this. Treat it as the stranger it is.
+                    raise CertificateChanged(self._fingerprint or "", api.fingerprint or "")
+            except BaseException:
+                await api.close()
+                raise
+            self._api, self._info = api, info
+        return self._api, self._info
+
+    async def server_info(self) -> ServerInfo:
+        """Connects (if not yet) and describes the server: show its name before the password."""
+        return (await self._connected())[1]
+
+    async def login(
+        self, username: str, password: str, *, remember: bool = False
+    ) -> Account | SecondFactorNeeded:
+        """The password step.
+
+        Raises:
+            ApiError: ``invalid_credentials``, ``account_locked``, ``rate_limited``,
+                ``account_disabled``, ``invalid_request``.
+            and the errors of ``AccountFlows.connect``.
+        """
+        if self.step == "done":
+            raise RuntimeError("this sign-in is finished; start a new one")
+        api, info = await self._connected()
+        result = await api.login(
+            build_request(
+                LoginRequest,
+                username=username,
+                password=password,
+                device_name=self._flows.device_name,
+            )
+        )
+        self._remember = remember
+        if isinstance(result, SecondFactorRequired):
+            self._challenge = result.challenge
+            self.step = "second_factor"
+            return SecondFactorNeeded(result.expires_in)
+        return await self._done(api, info, result)
+
+    async def second_factor(self, code: str) -> Account:
+        """The code step (TOTP, recovery code, or a one-time code from an admin).
+
+        Raises:
+            ApiError: ``invalid_second_factor`` (wrong code, or the step expired: the
+                explanation says to start again), ``account_locked``, ``rate_limited``.
+            RuntimeError: ``login`` did not ask for a code.
+        """
+        if self.step != "second_factor" or self._challenge is None:
+            raise RuntimeError("no second factor was asked for")
+        api, info = await self._connected()
+        tokens = await api.second_factor(
+            build_request(SecondFactorRequest, challenge=self._challenge, code=code.strip())
+        )
+        return await self._done(api, info, tokens)
+
+    async def _done(self, api: AsyncApi, info: ServerInfo, tokens: Tokens) -> Account:
+        self.step = "done"
+        self._challenge = None
+        return await self._flows._finish(api, info, tokens, remember=self._remember)
+
+    async def cancel(self) -> None:
+        """Drops the connection of an unfinished sign-in."""
+        if self._api is not None and self.step != "done":
+            await self._api.close()
+        self._api = None

@@ -1,0 +1,106 @@
+"""Sign in to a server: username and password, then the code from the phone if 2FA is on."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.accounts.account import Account
+from app.accounts.credentials import KeyringStatus
+from app.accounts.session import SecondFactorNeeded, SignIn
+from app.net.explain import explain
+from ui import tasks
+from ui.widgets.fields import Field, RememberBox
+from ui.wizards.step_dialog import StepDialog
+
+
+class SignInDialog(StepDialog):
+    """Drives a `SignIn`.
+
+    Signals:
+        signed_in(object): the `Account`.
+
+    Attributes:
+        account: the account once signed in.
+    """
+
+    signed_in = Signal(object)
+
+    def __init__(
+        self,
+        sign_in: SignIn,
+        *,
+        server_name: str,
+        keyring: KeyringStatus,
+        username: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(self.tr("Sign in"), parent)
+        self.flow = sign_in
+        self.account: Account | None = None
+        self.closing: asyncio.Task[None] | None = None
+        self.password_page = QWidget()
+        layout = QVBoxLayout(self.password_page)
+        layout.setSpacing(8)
+        self.username = Field(self.tr("Username"))
+        self.username.edit.setText(username)
+        self.password = Field(self.tr("Password"), password=True)
+        self.remember = RememberBox(keyring)
+        layout.addWidget(self.username)
+        layout.addWidget(self.password)
+        layout.addWidget(self.remember)
+        layout.addStretch(1)
+
+        self.code_page = QWidget()
+        code = QVBoxLayout(self.code_page)
+        hint = QLabel(
+            self.tr(
+                "Open your authenticator app and type the 6-digit code it shows for Roost. "
+                "Lost your phone? Type one of your recovery codes instead."
+            )
+        )
+        hint.setWordWrap(True)
+        self.code = Field(self.tr("Code"), placeholder="123456")
+        code.addWidget(hint)
+        code.addWidget(self.code)
+        code.addStretch(1)
+
+        self.show_step(
+            self.password_page,
+            self.tr("Sign in to {server}").format(server=server_name),
+            self._login,
+            button=self.tr("Sign in"),
+        )
+        (self.password if username else self.username).edit.setFocus()
+
+    async def _login(self) -> None:
+        result = await self.flow.login(
+            self.username.text().strip(), self.password.text(), remember=self.remember.isChecked()
+        )
+        self.password.edit.clear()
+        if isinstance(result, SecondFactorNeeded):
+            self.show_step(
+                self.code_page, self.tr("Two-step sign-in"), self._second, button=self.tr("Sign in")
+            )
+            self.code.edit.setFocus()
+            return
+        self._done(result)
+
+    async def _second(self) -> None:
+        self._done(await self.flow.second_factor(self.code.text().strip()))
+
+    def _done(self, account: Account) -> None:
+        self.account = account
+        self.signed_in.emit(account)
+        self.accept()
+
+    def on_failure(self, exc: BaseException) -> None:
+        self.show_error(explain(exc))
+
+    def reject(self) -> None:
+        if self.account is None:
+            # Closes the connection the sign-in opened; nothing to undo on the server.
+            self.closing = tasks.spawn(self.flow.cancel(), name="sign-in-cancel")
+        super().reject()
