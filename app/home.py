@@ -14,6 +14,8 @@ from enum import StrEnum
 from PySide6.QtCore import QCoreApplication
 
 from app.events import Emitter
+from app.net.address import InvalidAddress, parse_address
+from app.servers import KnownServer
 
 
 class EntryKind(StrEnum):
@@ -47,6 +49,7 @@ class HomeEntry:
         server_id: for servers.
         fingerprint: the certificate fingerprint the server advertised (unauthenticated).
         remembered_fingerprint: the one this app pinned before, if any.
+        known: this app has used the server before (it has a pin and addresses).
     """
 
     key: str
@@ -59,6 +62,7 @@ class HomeEntry:
     server_id: str | None = None
     fingerprint: str | None = None
     remembered_fingerprint: str | None = None
+    known: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +86,6 @@ class PiSeen:
     hostname: str
     host: str
     port: int = 22
-
-
-@dataclass(frozen=True, slots=True)
-class KnownServer:
-    """A server used before, from the app's own records."""
-
-    server_id: str
-    name: str
-    host: str
-    port: int
-    fingerprint: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +176,7 @@ class HomeList:
                     server_id=s.server_id,
                     fingerprint=s.fingerprint,
                     remembered_fingerprint=known.fingerprint if known else None,
+                    known=known is not None,
                 )
             )
         for pi in sorted(self._pis.values(), key=lambda p: p.hostname.casefold()):
@@ -203,7 +197,11 @@ class HomeList:
                 )
             )
         for k in sorted(self._known.values(), key=lambda k: k.name.casefold()):
-            if k.server_id in self._servers:
+            if k.server_id in self._servers or not k.addresses:
+                continue
+            try:
+                last = parse_address(k.addresses[0])
+            except InvalidAddress:
                 continue
             rows.append(
                 HomeEntry(
@@ -211,14 +209,15 @@ class HomeList:
                     kind=EntryKind.KNOWN,
                     title=k.name,
                     detail=_tr("{address} · used before, not seen on this network now").format(
-                        address=_address(k.host, k.port, 8443)
+                        address=_address(last.host, last.port, 8443)
                     ),
                     action=Action.SIGN_IN,
-                    host=k.host,
-                    port=k.port,
+                    host=last.host,
+                    port=last.port,
                     server_id=k.server_id,
                     fingerprint=k.fingerprint,
                     remembered_fingerprint=k.fingerprint,
+                    known=True,
                 )
             )
         return tuple(rows)
@@ -229,3 +228,26 @@ class HomeList:
 
     def _publish(self) -> None:
         self.changed.emit(self.current())
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """A signed-in account, as the home page shows it.
+
+    Attributes:
+        key: ``<server_id>/<username>``.
+        server_name: the server's name.
+        display_name: the person's name.
+        username: their username.
+        is_admin: owner or admin (they may invite people).
+        remembered: signed in again automatically when the app starts.
+        two_factor: two-step sign-in is on.
+    """
+
+    key: str
+    server_name: str
+    display_name: str
+    username: str
+    is_admin: bool
+    remembered: bool
+    two_factor: bool

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from app.provision.bundle import ROOT, build_wheel_blocking
 from tests.helpers.server import Running, make_settings, running
+from tests.helpers.ssh_pi import SandboxPi, build_wheelhouse_blocking, sandbox_pi
 
 REQUIRE_ALL = os.environ.get("ROOST_REQUIRE_ALL") == "1"
 
@@ -38,3 +40,24 @@ async def claimed(srv: Running) -> Running:
     """A claimed server whose owner is signed in (``claimed.owner``)."""
     await srv.claim()
     return srv
+
+
+@pytest.fixture(scope="session")
+def server_wheel(pytestconfig: pytest.Config) -> Path:
+    """The wheel of this source tree, built once per change of the sources."""
+    cache = pytestconfig.cache.mkdir("roost-server-wheels")  # type: ignore[union-attr]
+    return build_wheel_blocking(ROOT, cache, lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(pytestconfig: pytest.Config, server_wheel: Path) -> Path:
+    """A package index's worth of the server's dependencies, for the sandbox Pi's pip."""
+    cache = pytestconfig.cache.mkdir("roost-pi-wheelhouse")  # type: ignore[union-attr]
+    return build_wheelhouse_blocking(server_wheel, cache)
+
+
+@pytest_asyncio.fixture
+async def pi(tmp_path: Path, wheelhouse: Path) -> AsyncIterator[SandboxPi]:
+    """A sandbox Pi reached over real SSH (tests/helpers/ssh_pi.py)."""
+    async with sandbox_pi(tmp_path / "pi", wheelhouse) as sandbox:
+        yield sandbox

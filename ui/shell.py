@@ -3,23 +3,51 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from app.home import HomeChanged, HomeList
+from app.accounts.account import Account, SignedOut
+from app.accounts.credentials import Credentials
+from app.accounts.session import AccountFlows, AccountsEvent, SignedIn
+from app.discovery.browser import Discovery
+from app.discovery.probe import port_open
+from app.discovery.records import AddressError, parse_manual_address
+from app.home import AccountRow, Action, HomeChanged, HomeEntry, HomeList
+from app.home_feed import apply as apply_discovery
 from app.i18n import Translations, resolve_language
+from app.net.address import Address
+from app.net.errors import Unreachable
+from app.net.explain import explain
 from app.paths import AppPaths
 from app.preferences import Preferences, PreferencesFile
+from app.provision.installer import Installer, InstallResult, Target
+from app.servers import KnownServers, ServersChanged
 from app.trial import TrialServer
+from app.wizard.claim import ClaimTarget, ClaimWizard, FingerprintSource
 from server import __version__
+from server.protocol.common import Role
 from ui import tasks
+from ui.dialog_runner import run_dialog
+from ui.dialogs.invite import InviteDialog
+from ui.dialogs.join import JoinDialog
+from ui.dialogs.sign_in import SignInDialog
+from ui.dialogs.trust import TrustDialog
 from ui.main_window import MainWindow
 from ui.pages.home import HomePage
 from ui.pages.settings import SettingsPage
 from ui.theme import apply_theme
+from ui.wizards.claim import ClaimDialog
+from ui.wizards.install import InstallDialog
 
 log = logging.getLogger(__name__)
+
+InstallerFactory = Callable[[AppPaths], Installer]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Shell", text)
 
 
 class Shell:
@@ -28,10 +56,22 @@ class Shell:
     Attributes:
         window: the main window.
         home: the home list's logic (fed by discovery and the known servers).
+        flows: sign-in, claim and join.
+        accounts: the accounts signed in on this computer, by ``<server_id>/<username>``.
+        discovery: the network search (None when switched off, e.g. in tests).
+        trial: the local trial server.
     """
 
     def __init__(
-        self, paths: AppPaths, *, language: str | None = None, theme: str | None = None
+        self,
+        paths: AppPaths,
+        *,
+        language: str | None = None,
+        theme: str | None = None,
+        discovery: Discovery | None = None,
+        credentials: Credentials | None = None,
+        installer_factory: InstallerFactory = Installer,
+        trial: TrialServer | None = None,
     ) -> None:
         self.paths = paths
         self.prefs_file = PreferencesFile(paths.config)
@@ -44,10 +84,24 @@ class Shell:
         self.prefs: Preferences = prefs
         self.translations = Translations()
         self.home = HomeList()
-        self.trial = TrialServer(paths)
+        self.servers = KnownServers(paths)
+        self.flows = AccountFlows(self.servers, credentials or Credentials())
+        self.accounts: dict[str, Account] = {}
+        self.discovery = discovery
+        self.trial = trial or TrialServer(paths)
+        self._installer_factory = installer_factory
         self.window = MainWindow()
-        self._unsubscribe = [self.home.changed.subscribe(self._on_home_changed)]
         self.home_page: HomePage | None = None
+        self._unsubscribe = [
+            self.home.changed.subscribe(self._on_home_changed),
+            self.servers.events.subscribe(self._on_servers_changed),
+            self.flows.events.subscribe(self._on_account_event),
+        ]
+        if discovery is not None:
+            self._unsubscribe.append(
+                discovery.subscribe(lambda event: apply_discovery(self.home, event))
+            )
+        self.home.set_known(self.servers.all())
         self._apply_preferences()
 
     # -- building ----------------------------------------------------------------------------
@@ -63,20 +117,21 @@ class Shell:
         current = self.window.nav.currentRow()
         self.window.clear_pages()
         self.home_page = HomePage()
-        self.window.add_page(
-            "home", QCoreApplication.translate("Shell", "Home"), "home", self.home_page
-        )
+        self.window.add_page("home", _tr("Home"), "home", self.home_page)
+        keyring = self.flows.credentials.status()
         settings = SettingsPage(
             self.prefs,
-            secrets_status="",
+            secrets_status=keyring.explanation
+            or _tr("Sign-ins are kept in this computer's password store ({store}).").format(
+                store=keyring.backend
+            ),
             data_dir=str(self.paths.data),
             version=__version__,
         )
-        self.window.add_page(
-            "settings", QCoreApplication.translate("Shell", "Settings"), "settings", settings
-        )
+        self.window.add_page("settings", _tr("Settings"), "settings", settings)
         self._connect_signals(self.home_page, settings)
         self.home_page.show_entries(self.home.current())
+        self._show_accounts()
         if current > 0:
             self.window.nav.setCurrentRow(current)
 
@@ -84,25 +139,94 @@ class Shell:
         settings.language_chosen.connect(self.on_language_chosen)
         settings.theme_chosen.connect(self.on_theme_chosen)
         home.trial_requested.connect(self.on_trial_requested)
+        home.entry_activated.connect(self.on_entry_activated)
+        home.address_entered.connect(self.on_address_entered)
+        home.join_requested.connect(lambda: self.on_join_requested(""))
+        home.refresh_requested.connect(self.on_refresh_requested)
+        home.invite_requested.connect(self.on_invite_requested)
+        home.sign_out_requested.connect(self.on_sign_out_requested)
 
     # -- life cycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Shows the window."""
+        """Shows the window, starts looking for servers and signs remembered accounts in."""
         self.window.show()
+        if self.discovery is not None:
+            self.discovery.known_addresses = self._known_addresses()
+            tasks.spawn(self.discovery.start(), name="discovery-start", on_error=self.show_error)
+        tasks.spawn(self._resume_remembered(), name="resume-accounts")
 
     async def stop(self) -> None:
-        """Stops what the app started (the trial server, discovery), at exit."""
+        """Stops what the app started (discovery, the trial server, connections), at exit."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         await tasks.cancel_all()
+        if self.discovery is not None:
+            await self.discovery.stop()
+        for account in list(self.accounts.values()):
+            await account.close()
         await self.trial.stop()
 
-    # -- slots -------------------------------------------------------------------------------
+    def _known_addresses(self) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        for server in self.servers.all():
+            for text in server.addresses[:2]:
+                try:
+                    host, port = parse_manual_address(text)
+                except AddressError:
+                    continue
+                out.append((host, port))
+        return out
+
+    async def _resume_remembered(self) -> None:
+        for server in self.servers.all():
+            for known in server.accounts:
+                if not known.remembered:
+                    continue
+                try:
+                    await self.flows.resume(server.server_id, known.username)
+                except Exception as exc:  # one server being off must not stop the others
+                    log.info("could not resume %s on %s: %s", known.username, server.name, exc)
+
+    # -- app/ events -------------------------------------------------------------------------
 
     def _on_home_changed(self, change: HomeChanged) -> None:
         if self.home_page is not None:
             self.home_page.show_entries(change)
+
+    def _on_servers_changed(self, _event: ServersChanged) -> None:
+        self.home.set_known(self.servers.all())
+
+    def _on_account_event(self, event: AccountsEvent) -> None:
+        match event:
+            case SignedIn(account=account):
+                self.accounts[f"{account.server_id}/{account.username}"] = account
+            case SignedOut(server_id=server_id, username=username, reason=reason):
+                self.accounts.pop(f"{server_id}/{username}", None)
+                if reason != "logout":
+                    self.window.statusBar().showMessage(
+                        _tr("You were signed out of a server; sign in again to continue."), 10000
+                    )
+        self._show_accounts()
+
+    def _show_accounts(self) -> None:
+        if self.home_page is None:
+            return
+        rows = [
+            AccountRow(
+                key=key,
+                server_name=a.server_name,
+                display_name=a.user.display_name,
+                username=a.username,
+                is_admin=a.user.role in (Role.OWNER, Role.ADMIN),
+                remembered=a.remembered,
+                two_factor=a.user.totp_enabled,
+            )
+            for key, a in sorted(self.accounts.items())
+        ]
+        self.home_page.show_accounts(rows)
+
+    # -- slots -------------------------------------------------------------------------------
 
     def on_language_chosen(self, language: str) -> None:
         """Saves the language and redraws every page in it."""
@@ -116,20 +240,179 @@ class Shell:
         self.prefs_file.save(self.prefs)
         self._apply_preferences()
 
+    def on_refresh_requested(self) -> None:
+        """Looks for servers again."""
+        if self.discovery is not None:
+            self.discovery.known_addresses = self._known_addresses()
+            tasks.spawn(
+                self.discovery.refresh(), name="discovery-refresh", on_error=self.show_error
+            )
+
+    def on_entry_activated(self, entry: HomeEntry) -> None:
+        """The main button of a home entry: set up, sign in or install."""
+        tasks.spawn(self._activate(entry), name=f"entry-{entry.action}", on_error=self.show_error)
+
+    async def _activate(self, entry: HomeEntry) -> None:
+        address = Address(entry.host, entry.port)
+        if entry.action is Action.INSTALL:
+            await self.install(Target(entry.host, entry.port), title=entry.title)
+        elif entry.action is Action.CLAIM:
+            fingerprint = (
+                entry.fingerprint or (await self.flows.fetch_certificate(address)).fingerprint
+            )
+            source = FingerprintSource.NETWORK if entry.fingerprint else FingerprintSource.FIRST_USE
+            await self.claim(ClaimTarget(address, fingerprint, source, entry.title))
+        elif entry.known and entry.server_id is not None:
+            await self.sign_in_known(entry.server_id, entry.title)
+        else:
+            await self.sign_in_new(address, entry.fingerprint, entry.title)
+
+    def on_address_entered(self, text: str) -> None:
+        """An address typed by hand: find out what is there and offer the right next step."""
+        try:
+            host, port = parse_manual_address(text)
+        except AddressError as exc:
+            QMessageBox.information(self.window, _tr("Address"), str(exc))
+            return
+        tasks.spawn(self._connect_to(host, port), name="manual-address", on_error=self.show_error)
+
+    async def _connect_to(self, host: str, port: int) -> None:
+        address = Address(host, port)
+        self.window.statusBar().showMessage(_tr("Connecting to {address}…").format(address=address))
+        try:
+            try:
+                cert = await self.flows.fetch_certificate(address)
+            except Unreachable:
+                # No Roost there; maybe a Pi that could have it.
+                if await port_open(host, 22, 2.0):
+                    await self.install(Target(host, 22), title=host)
+                    return
+                raise
+            api, info = await self.flows.connect([address], cert.fingerprint)
+            await api.close()
+            # A server known here with another certificate is refused before anything is sent.
+            self.servers.check_pin(info.server_id, cert.fingerprint)
+        finally:
+            self.window.statusBar().clearMessage()
+        if info.state == "unclaimed":
+            await self.claim(
+                ClaimTarget(address, cert.fingerprint, FingerprintSource.FIRST_USE, info.name)
+            )
+            return
+        known = self.servers.get(info.server_id)
+        if known is None or known.fingerprint is None:
+            trust = TrustDialog(
+                name=info.name,
+                address=str(address),
+                fingerprint=cert.fingerprint,
+                parent=self.window,
+            )
+            if not await run_dialog(trust):
+                return
+        await self.sign_in_new(address, cert.fingerprint, info.name)
+
+    def on_join_requested(self, link: str) -> None:
+        """Opens the join dialog (with the link, when the app was opened from one)."""
+        dialog = JoinDialog(self.flows, link, parent=self.window)
+        tasks.spawn(run_dialog(dialog), name="join")
+
+    def on_invite_requested(self, key: str) -> None:
+        """Makes an invite link on that account's server."""
+        account = self.accounts.get(key)
+        if account is not None:
+            tasks.spawn(run_dialog(InviteDialog(account.api, parent=self.window)), name="invite")
+
+    def on_sign_out_requested(self, key: str) -> None:
+        """Signs that account out here and on the server."""
+        account = self.accounts.get(key)
+        if account is not None:
+            tasks.spawn(account.logout(), name="sign-out", on_error=self.show_error)
+
     def on_trial_requested(self) -> None:
-        """Starts the local trial server, then offers to set it up."""
-        tasks.spawn(
-            self.trial.start(),
-            name="trial-start",
-            on_done=lambda info: log.info("trial server on port %s", info.port),
-            on_error=self.show_error,
+        """Starts the local trial server, then offers to set it up or sign in."""
+        self.window.statusBar().showMessage(_tr("Starting Roost on this computer…"))
+        tasks.spawn(self._trial(), name="trial", on_error=self.show_error)
+
+    async def _trial(self) -> None:
+        try:
+            info = await self.trial.start()
+        finally:
+            self.window.statusBar().clearMessage()
+        address = Address(info.host, info.port)
+        if info.setup_code is not None:
+            await self.claim(
+                ClaimTarget(
+                    address,
+                    info.fingerprint,
+                    FingerprintSource.TRIAL,
+                    QCoreApplication.translate("Shell", "Roost on this computer"),
+                    setup_code=info.setup_code,
+                )
+            )
+        elif self.servers.get(info.server_id) is not None:
+            await self.sign_in_known(info.server_id, _tr("Roost on this computer"))
+        else:
+            await self.sign_in_new(address, info.fingerprint, _tr("Roost on this computer"))
+
+    # -- flows -------------------------------------------------------------------------------
+
+    async def install(self, target: Target, *, title: str) -> InstallResult | None:
+        """Runs the install dialog; on success goes on to set the server up or sign in."""
+        dialog = InstallDialog(
+            self._installer_factory(self.paths), target, title=title, parent=self.window
         )
+        if not await run_dialog(dialog) or dialog.outcome is None:
+            return None
+        result = dialog.outcome
+        address = Address(result.host, result.port)
+        if result.setup_code is not None:
+            await self.claim(
+                ClaimTarget(
+                    address,
+                    result.fingerprint,
+                    FingerprintSource.INSTALLER,
+                    title,
+                    setup_code=result.setup_code,
+                )
+            )
+        else:
+            await self.sign_in_new(address, result.fingerprint, title)
+        return result
+
+    async def claim(self, target: ClaimTarget) -> Account | None:
+        """Runs the claim wizard."""
+        dialog = ClaimDialog(ClaimWizard(target, self.flows), parent=self.window)
+        await run_dialog(dialog)
+        return dialog.wizard.account
+
+    async def sign_in_known(self, server_id: str, name: str) -> Account | None:
+        """Signs in to a server used before (its pinned certificate only)."""
+        known = self.servers.get(server_id)
+        username = known.accounts[0].username if known and known.accounts else ""
+        dialog = SignInDialog(
+            self.flows.sign_in(server_id),
+            server_name=name,
+            keyring=self.flows.credentials.status(),
+            username=username,
+            parent=self.window,
+        )
+        await run_dialog(dialog)
+        return dialog.account
+
+    async def sign_in_new(
+        self, address: Address, fingerprint: str | None, name: str
+    ) -> Account | None:
+        """Signs in to a server new to this app, pinned to ``fingerprint``."""
+        dialog = SignInDialog(
+            self.flows.sign_in(address=address, fingerprint=fingerprint),
+            server_name=name,
+            keyring=self.flows.credentials.status(),
+            parent=self.window,
+        )
+        await run_dialog(dialog)
+        return dialog.account
 
     def show_error(self, exc: BaseException, parent: QWidget | None = None) -> None:
-        """The one place unexpected failures reach the user."""
+        """The one place failures that no dialog owns reach the user, in plain words."""
         log.warning("error shown to the user: %s", exc, exc_info=exc)
-        QMessageBox.warning(
-            parent or self.window,
-            QCoreApplication.translate("Shell", "Something went wrong"),
-            str(exc),
-        )
+        QMessageBox.warning(parent or self.window, _tr("Something went wrong"), explain(exc))

@@ -123,15 +123,37 @@ def _enter_namespace(name: str) -> None:
     """Move the calling thread (only) into network namespace ``name``."""
     fd = os.open(os.path.join(NETNS_DIR, name), os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if hasattr(os, "setns"):  # Python 3.12+
-            os.setns(fd, CLONE_NEWNET)
-            return
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"setns({name}): {os.strerror(err)}")
+        _setns_fd(fd)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def thread_in_namespace(name: str) -> Iterator[None]:
+    """Moves the calling thread into ``name`` for the block, then back where it was.
+
+    Sockets opened inside the block stay in ``name`` afterwards: this is how a test puts the
+    app's own (GUI-thread) mDNS sockets on a namespace's link.
+    """
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _enter_namespace(name)
+        try:
+            yield
+        finally:
+            _setns_fd(home)
+    finally:
+        os.close(home)
+
+
+def _setns_fd(fd: int) -> None:
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, CLONE_NEWNET)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"setns: {os.strerror(err)}")
 
 
 class NamespaceLoop:

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from app.home import KnownServer, PiSeen, ServerSeen
+from app.accounts.credentials import Credentials
+from app.home import PiSeen, ServerSeen
 from app.paths import AppPaths
 from app.preferences import PreferencesFile
+from app.servers import KnownServer
+from tests.helpers.keyring_memory import MemoryKeyring
 from ui.pages.home import HomePage
 from ui.pages.settings import SettingsPage
 from ui.shell import Shell
 
 
 def _shell(qtbot: QtBot, app_paths: AppPaths) -> Shell:
-    shell = Shell(app_paths, language="en", theme="light")
+    shell = Shell(app_paths, language="en", theme="light", credentials=Credentials(MemoryKeyring()))
     qtbot.addWidget(shell.window)
     shell.start()
     return shell
 
 
-def test_home_lists_servers_pis_and_known(qtbot: QtBot, app_paths: AppPaths) -> None:
+async def test_home_lists_servers_pis_and_known(qtbot: QtBot, app_paths: AppPaths) -> None:
     shell = _shell(qtbot, app_paths)
     shell.home.server_seen(ServerSeen("s1", "Chen family", False, "192.168.1.20", 8443, "ab" * 32))
     shell.home.pi_seen(PiSeen("raspberrypi", "192.168.1.30"))
     shell.home.pi_seen(PiSeen("chen-pi", "192.168.1.20"))  # runs Roost: shown once, as server
-    shell.home.set_known([KnownServer("s9", "Grandma", "10.0.0.4", 8443, None)])
+    shell.home.set_known([KnownServer("s9", "Grandma", ("10.0.0.4:8443",))])
     page = shell.window.page("home")
     assert isinstance(page, HomePage)
     assert [r.entry.title for r in page.rows] == ["Chen family", "raspberrypi", "Grandma"]
@@ -33,7 +36,7 @@ def test_home_lists_servers_pis_and_known(qtbot: QtBot, app_paths: AppPaths) -> 
     assert [r.entry.title for r in page.rows] == ["chen-pi", "raspberrypi", "Grandma"]
 
 
-def test_button_forwards_the_entry(qtbot: QtBot, app_paths: AppPaths) -> None:
+async def test_button_forwards_the_entry(qtbot: QtBot, app_paths: AppPaths) -> None:
     shell = _shell(qtbot, app_paths)
     shell.home.server_seen(ServerSeen("s1", "Chen family", True, "192.168.1.20", 8443, None))
     page = shell.window.page("home")
@@ -43,7 +46,7 @@ def test_button_forwards_the_entry(qtbot: QtBot, app_paths: AppPaths) -> None:
     assert blocker.args is not None and blocker.args[0].server_id == "s1"
 
 
-def test_switching_language_redraws_and_is_saved(qtbot: QtBot, app_paths: AppPaths) -> None:
+async def test_switching_language_redraws_and_is_saved(qtbot: QtBot, app_paths: AppPaths) -> None:
     shell = _shell(qtbot, app_paths)
     settings = shell.window.page("settings")
     assert isinstance(settings, SettingsPage)
@@ -55,7 +58,7 @@ def test_switching_language_redraws_and_is_saved(qtbot: QtBot, app_paths: AppPat
     assert shell.window.nav.item(0).text() == "首页"
 
 
-def test_switching_theme_applies_dark(qtbot: QtBot, app_paths: AppPaths) -> None:
+async def test_switching_theme_applies_dark(qtbot: QtBot, app_paths: AppPaths) -> None:
     shell = _shell(qtbot, app_paths)
     settings = shell.window.page("settings")
     assert isinstance(settings, SettingsPage)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.home import Action, EntryKind, HomeChanged, HomeEntry
+from app.home import AccountRow, Action, EntryKind, HomeChanged, HomeEntry
 from ui import icons
 
 _KIND_ICON = {EntryKind.SERVER: "server", EntryKind.PI: "pi", EntryKind.KNOWN: "history"}
@@ -67,6 +67,8 @@ class HomePage(QWidget):
 
     Signals:
         entry_activated(object): a `HomeEntry`'s main button was pressed.
+        invite_requested(str): "Invite someone" on the account with this key.
+        sign_out_requested(str): "Sign out" on the account with this key.
         address_entered(str): the user typed an address and pressed Connect.
         join_requested(): "I have an invite link".
         trial_requested(): "Try Roost on this computer".
@@ -74,6 +76,8 @@ class HomePage(QWidget):
     """
 
     entry_activated = Signal(object)
+    invite_requested = Signal(str)
+    sign_out_requested = Signal(str)
     address_entered = Signal(str)
     join_requested = Signal()
     trial_requested = Signal()
@@ -89,6 +93,11 @@ class HomePage(QWidget):
         header.addWidget(title)
         header.addStretch(1)
         header.addWidget(self.refresh)
+        self.accounts_box = QWidget()
+        self._accounts = QVBoxLayout(self.accounts_box)
+        self._accounts.setContentsMargins(0, 0, 0, 0)
+        self._accounts.setSpacing(8)
+        self.account_rows: list[AccountCard] = []
         self.status = QLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
@@ -123,6 +132,7 @@ class HomePage(QWidget):
         layout.setContentsMargins(28, 24, 28, 20)
         layout.setSpacing(10)
         layout.addLayout(header)
+        layout.addWidget(self.accounts_box)
         layout.addWidget(self.status)
         layout.addWidget(scroll, 1)
         layout.addWidget(other)
@@ -130,6 +140,7 @@ class HomePage(QWidget):
         layout.addLayout(more)
         self._connect_signals()
         self.show_entries(HomeChanged(entries=(), status=""))
+        self.show_accounts([])
 
     def _connect_signals(self) -> None:
         self.refresh.clicked.connect(self.refresh_requested)
@@ -161,14 +172,7 @@ class HomePage(QWidget):
         """Replaces the list with ``change.entries`` (a home network has a handful)."""
         self.status.setText(change.status)
         self.status.setVisible(bool(change.status))
-        while self._list.count():
-            item = self._list.takeAt(0)
-            w = item.widget() if item is not None else None
-            if w is not None:
-                # Hidden at once: deleteLater only runs when control returns to the event loop.
-                w.hide()
-                w.setParent(None)
-                w.deleteLater()
+        _clear(self._list)
         self.rows = []
         if not change.entries:
             self._list.addWidget(self._empty_state())
@@ -204,3 +208,72 @@ class HomePage(QWidget):
         box.addWidget(head)
         box.addWidget(body)
         return card
+
+    def show_accounts(self, accounts: list[AccountRow]) -> None:
+        """Shows the accounts signed in on this computer (hidden when there are none)."""
+        _clear(self._accounts)
+        self.account_rows = []
+        if accounts:
+            label = QLabel(self.tr("Signed in"))
+            label.setProperty("role", "section")
+            self._accounts.addWidget(label)
+        for row in accounts:
+            card = AccountCard(row)
+            card.invite.clicked.connect(lambda _c=False, k=row.key: self.invite_requested.emit(k))
+            card.sign_out.clicked.connect(
+                lambda _c=False, k=row.key: self.sign_out_requested.emit(k)
+            )
+            self.account_rows.append(card)
+            self._accounts.addWidget(card)
+        self.accounts_box.setVisible(bool(accounts))
+
+
+class AccountCard(QFrame):
+    """A signed-in account: who, where, and what they can do from here."""
+
+    def __init__(self, row: AccountRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.row = row
+        self.setProperty("role", "card")
+        icon = QLabel()
+        icon.setPixmap(icons.pixmap("user", 28))
+        icon.setFixedSize(36, 36)
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel(
+            self.tr("{name} on {server}").format(name=row.display_name, server=row.server_name)
+        )
+        title.setStyleSheet("font-weight: 600; font-size: 14px;")
+        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        facts = [row.username]
+        facts.append(self.tr("two-step sign-in on") if row.two_factor else self.tr("password only"))
+        if row.remembered:
+            facts.append(self.tr("remembered on this computer"))
+        detail = QLabel(" · ".join(facts))
+        detail.setProperty("role", "muted")
+        detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        texts.addWidget(title)
+        texts.addWidget(detail)
+        self.invite = QPushButton(self.tr("Invite someone"))
+        self.invite.setVisible(row.is_admin)
+        self.sign_out = QPushButton(self.tr("Sign out"))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(12)
+        layout.addWidget(icon)
+        layout.addLayout(texts, 1)
+        layout.addWidget(self.invite)
+        layout.addWidget(self.sign_out)
+
+
+def _clear(layout: QVBoxLayout) -> None:
+    """Removes and deletes every widget in ``layout``."""
+    while layout.count():
+        item = layout.takeAt(0)
+        w = item.widget() if item is not None else None
+        if w is not None:
+            # Hidden at once: deleteLater only runs when control returns to the event loop.
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()

@@ -95,6 +95,12 @@ class StepDialog(QDialog):
         self.set_can_continue(True)
         self.show_error("")
 
+    def set_action(self, action: Callable[[], Coroutine[Any, Any, Any]], button: str) -> None:
+        """Gives the current page another Continue action (e.g. "Try again" after a failure)."""
+        self._action = action
+        self.continue_button.setText(button)
+        self.continue_button.show()
+
     def show_error(self, text: str) -> None:
         """Shows (or, with "", hides) the failure line."""
         self.error.setText(text)

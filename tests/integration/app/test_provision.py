@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncssh
 import httpx
 import pytest
-import pytest_asyncio
 
 from app.paths import AppPaths
-from app.provision.bundle import PACKAGING, ROOT, Bundle, build_wheel_blocking
+from app.provision.bundle import PACKAGING, Bundle
 from app.provision.hostkeys import HostKeyChanged, HostKeyUnknown, fingerprint
 from app.provision.installer import Credentials, Installer, InstallResult, Target
 from app.provision.problems import InstallProblem, ProblemKind
@@ -25,33 +23,12 @@ from tests.helpers.ssh_pi import (
     RASPBERRY_PI_OS_12,
     USERNAME,
     SandboxPi,
-    build_wheelhouse_blocking,
     free_port,
     patched_wheel_blocking,
-    sandbox_pi,
 )
 
 PI_PASSWORD = Credentials(USERNAME, password=PASSWORD)
 OWNER_PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="session")
-def server_wheel(pytestconfig: pytest.Config) -> Path:
-    """The wheel of this source tree, built once per change of the sources."""
-    cache = pytestconfig.cache.mkdir("roost-server-wheels")  # type: ignore[union-attr]
-    return build_wheel_blocking(ROOT, cache, lambda _: None)
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(pytestconfig: pytest.Config, server_wheel: Path) -> Path:
-    cache = pytestconfig.cache.mkdir("roost-pi-wheelhouse")  # type: ignore[union-attr]
-    return build_wheelhouse_blocking(server_wheel, cache)
-
-
-@pytest_asyncio.fixture
-async def pi(tmp_path: Path, wheelhouse: Path) -> AsyncIterator[SandboxPi]:
-    async with sandbox_pi(tmp_path / "pi", wheelhouse) as sandbox:
-        yield sandbox
 
 
 def make_installer(
