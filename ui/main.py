@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from app.discovery.browser import Discovery
 from app.paths import default_paths
 from app.preferences import LANGUAGES, THEMES
 from ui.gc_main_thread import MainThreadGarbageCollector
@@ -26,7 +27,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--log-level", choices=["debug", "info", "warning", "error"], default="warning"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "link", nargs="?", help="an invite link (roost://join?...) to open at start"
+    )
+    args = parser.parse_args(argv)
+    if args.link is not None and not args.link.strip().lower().startswith("roost://"):
+        parser.error(f"not a Roost link: {args.link!r} (invite links start with roost://join)")
+    return args
 
 
 @dataclass
@@ -62,7 +69,13 @@ def build(argv: list[str]) -> Running:
     MainThreadGarbageCollector(app)
     loop = new_loop(app)
     asyncio.set_event_loop(loop)
-    shell = Shell(default_paths().ensure(), language=args.language, theme=args.theme)
+    shell = Shell(
+        default_paths().ensure(),
+        language=args.language,
+        theme=args.theme,
+        discovery=Discovery(),
+        initial_link=args.link,
+    )
     return Running(app=app, loop=loop, shell=shell)
 
 

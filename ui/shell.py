@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.accounts.account import Account, SignedOut
@@ -72,6 +72,7 @@ class Shell:
         credentials: Credentials | None = None,
         installer_factory: InstallerFactory = Installer,
         trial: TrialServer | None = None,
+        initial_link: str | None = None,
     ) -> None:
         self.paths = paths
         self.prefs_file = PreferencesFile(paths.config)
@@ -90,6 +91,7 @@ class Shell:
         self.discovery = discovery
         self.trial = trial or TrialServer(paths)
         self._installer_factory = installer_factory
+        self._initial_link = initial_link
         self.window = MainWindow()
         self.home_page: HomePage | None = None
         self._unsubscribe = [
@@ -155,6 +157,8 @@ class Shell:
             self.discovery.known_addresses = self._known_addresses()
             tasks.spawn(self.discovery.start(), name="discovery-start", on_error=self.show_error)
         tasks.spawn(self._resume_remembered(), name="resume-accounts")
+        if self._initial_link:
+            self.on_join_requested(self._initial_link)
 
     async def stop(self) -> None:
         """Stops what the app started (discovery, the trial server, connections), at exit."""
@@ -272,7 +276,7 @@ class Shell:
         try:
             host, port = parse_manual_address(text)
         except AddressError as exc:
-            QMessageBox.information(self.window, _tr("Address"), str(exc))
+            self._tell(_tr("Address"), str(exc))
             return
         tasks.spawn(self._connect_to(host, port), name="manual-address", on_error=self.show_error)
 
@@ -415,4 +419,10 @@ class Shell:
     def show_error(self, exc: BaseException, parent: QWidget | None = None) -> None:
         """The one place failures that no dialog owns reach the user, in plain words."""
         log.warning("error shown to the user: %s", exc, exc_info=exc)
-        QMessageBox.warning(parent or self.window, _tr("Something went wrong"), explain(exc))
+        self._tell(_tr("Something went wrong"), explain(exc), parent)
+
+    def _tell(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        # Opened, not exec'd: a nested event loop inside qasync's would stall its tasks.
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent or self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
