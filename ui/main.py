@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -28,9 +29,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--log-level", choices=["debug", "info", "warning", "error"], default="warning"
     )
     parser.add_argument(
+        "--discovery-interface",
+        action="append",
+        metavar="IP",
+        help="look for servers only on the network interface with this address (repeatable)",
+    )
+    parser.add_argument(
         "link", nargs="?", help="an invite link (roost://join?...) to open at start"
     )
     args = parser.parse_args(argv)
+    for ip in args.discovery_interface or []:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            parser.error(f"--discovery-interface needs an IP address, not {ip!r}")
     if args.link is not None and not args.link.strip().lower().startswith("roost://"):
         parser.error(f"not a Roost link: {args.link!r} (invite links start with roost://join)")
     return args
@@ -73,7 +85,7 @@ def build(argv: list[str]) -> Running:
         default_paths().ensure(),
         language=args.language,
         theme=args.theme,
-        discovery=Discovery(),
+        discovery=Discovery(interfaces=args.discovery_interface),
         initial_link=args.link,
     )
     return Running(app=app, loop=loop, shell=shell)

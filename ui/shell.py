@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -22,7 +23,6 @@ from app.net.errors import Unreachable
 from app.net.explain import explain
 from app.paths import AppPaths
 from app.preferences import Preferences, PreferencesFile
-from app.provision.installer import Installer, InstallResult, Target
 from app.servers import KnownServers, ServersChanged
 from app.trial import TrialServer
 from app.wizard.claim import ClaimTarget, ClaimWizard, FingerprintSource
@@ -39,11 +39,26 @@ from ui.pages.home import HomePage
 from ui.pages.settings import SettingsPage
 from ui.theme import apply_theme
 from ui.wizards.claim import ClaimDialog
-from ui.wizards.install import InstallDialog
+
+if TYPE_CHECKING:
+    from app.provision.installer import Installer, InstallResult, Target
 
 log = logging.getLogger(__name__)
 
-InstallerFactory = Callable[[AppPaths], Installer]
+InstallerFactory = Callable[[AppPaths], "Installer"]
+
+
+def _target(host: str, port: int) -> Target:
+    from app.provision.installer import Target
+
+    return Target(host, port)
+
+
+def _default_installer(paths: AppPaths) -> Installer:
+    # Imported when first needed: SSH and its cryptography add half a second to start-up.
+    from app.provision.installer import Installer
+
+    return Installer(paths)
 
 
 def _tr(text: str) -> str:
@@ -70,7 +85,7 @@ class Shell:
         theme: str | None = None,
         discovery: Discovery | None = None,
         credentials: Credentials | None = None,
-        installer_factory: InstallerFactory = Installer,
+        installer_factory: InstallerFactory = _default_installer,
         trial: TrialServer | None = None,
         initial_link: str | None = None,
     ) -> None:
@@ -259,7 +274,7 @@ class Shell:
     async def _activate(self, entry: HomeEntry) -> None:
         address = Address(entry.host, entry.port)
         if entry.action is Action.INSTALL:
-            await self.install(Target(entry.host, entry.port), title=entry.title)
+            await self.install(_target(entry.host, entry.port), title=entry.title)
         elif entry.action is Action.CLAIM:
             fingerprint = (
                 entry.fingerprint or (await self.flows.fetch_certificate(address)).fingerprint
@@ -289,7 +304,7 @@ class Shell:
             except Unreachable:
                 # No Roost there; maybe a Pi that could have it.
                 if await port_open(host, 22, 2.0):
-                    await self.install(Target(host, 22), title=host)
+                    await self.install(_target(host, 22), title=host)
                     return
                 raise
             api, info = await self.flows.connect([address], cert.fingerprint)
@@ -362,6 +377,8 @@ class Shell:
 
     async def install(self, target: Target, *, title: str) -> InstallResult | None:
         """Runs the install dialog; on success goes on to set the server up or sign in."""
+        from ui.wizards.install import InstallDialog  # see _default_installer
+
         dialog = InstallDialog(
             self._installer_factory(self.paths), target, title=title, parent=self.window
         )
