@@ -96,10 +96,6 @@ class HomeChanged:
     status: str
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Home", text)
-
-
 def _address(host: str, port: int, default: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return shown if port == default else f"{shown}:{port}"
@@ -159,7 +155,11 @@ class HomeList:
             if s.hostname:
                 found_hosts.add(s.hostname.lower())
             known = self._known.get(s.server_id)
-            state = _tr("ready") if s.claimed else _tr("waiting to be set up")
+            state = (
+                QCoreApplication.translate("Home", "ready")
+                if s.claimed
+                else QCoreApplication.translate("Home", "waiting to be set up")
+            )
             where = _address(s.host, s.port, 8443)
             if s.hostname and s.hostname.lower() != s.host.lower():
                 where = f"{s.hostname} ({where})"
@@ -188,9 +188,9 @@ class HomeList:
                     key=f"pi:{pi.hostname.lower()}",
                     kind=EntryKind.PI,
                     title=pi.hostname,
-                    detail=_tr("{address} · Roost is not installed").format(
-                        address=_address(pi.host, pi.port, 22)
-                    ),
+                    detail=QCoreApplication.translate(
+                        "Home", "{address} · Roost is not installed"
+                    ).format(address=_address(pi.host, pi.port, 22)),
                     action=Action.INSTALL,
                     host=pi.host,
                     port=pi.port,
@@ -208,9 +208,9 @@ class HomeList:
                     key=f"known:{k.server_id}",
                     kind=EntryKind.KNOWN,
                     title=k.name,
-                    detail=_tr("{address} · used before, not seen on this network now").format(
-                        address=_address(last.host, last.port, 8443)
-                    ),
+                    detail=QCoreApplication.translate(
+                        "Home", "{address} · used before, not seen on this network now"
+                    ).format(address=_address(last.host, last.port, 8443)),
                     action=Action.SIGN_IN,
                     host=last.host,
                     port=last.port,

@@ -41,11 +41,22 @@ def resolve_language(choice: Language, system: QLocale | None = None) -> str:
     return "en"
 
 
+# The translators in the application. One language is active app-wide, so this is module
+# state: a second `Translations` replaces what the first installed.
+_installed: list[QTranslator] = []
+
+
+def uninstall_all() -> None:
+    """Removes every translator this module installed (the app speaks English again)."""
+    for old in _installed:
+        QCoreApplication.removeTranslator(old)
+    _installed.clear()
+
+
 class Translations:
-    """The translators installed in the application, replaceable at run time."""
+    """Installs the translators for one language, replacing any installed before."""
 
     def __init__(self) -> None:
-        self._installed: list[QTranslator] = []
         self.language = "en"
 
     def install(self, language: str) -> bool:
@@ -55,9 +66,7 @@ class Translations:
             False when Roost's translation file for that language is missing (English shows).
         """
         app = QCoreApplication.instance()
-        for old in self._installed:
-            QCoreApplication.removeTranslator(old)
-        self._installed.clear()
+        uninstall_all()
         self.language = language
         if language == "en":
             return True
@@ -65,7 +74,7 @@ class Translations:
         ours = QTranslator(app)
         if ours.load(str(TRANSLATIONS_DIR / f"roost_{language}.qm")):
             QCoreApplication.installTranslator(ours)
-            self._installed.append(ours)
+            _installed.append(ours)
         else:
             log.warning("no translation file for %s in %s", language, TRANSLATIONS_DIR)
             ok = False
@@ -74,5 +83,5 @@ class Translations:
         qt = QTranslator(app)
         if qt.load(f"qtbase_{language}", qt_dir):
             QCoreApplication.installTranslator(qt)
-            self._installed.append(qt)
+            _installed.append(qt)
         return ok

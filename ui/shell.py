@@ -61,10 +61,6 @@ def _default_installer(paths: AppPaths) -> Installer:
     return Installer(paths)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Shell", text)
-
-
 class Shell:
     """Owns the window and the app/ objects behind it for the life of the app.
 
@@ -134,18 +130,22 @@ class Shell:
         current = self.window.nav.currentRow()
         self.window.clear_pages()
         self.home_page = HomePage()
-        self.window.add_page("home", _tr("Home"), "home", self.home_page)
+        self.window.add_page(
+            "home", QCoreApplication.translate("Shell", "Home"), "home", self.home_page
+        )
         keyring = self.flows.credentials.status()
         settings = SettingsPage(
             self.prefs,
             secrets_status=keyring.explanation
-            or _tr("Sign-ins are kept in this computer's password store ({store}).").format(
-                store=keyring.backend
-            ),
+            or QCoreApplication.translate(
+                "Shell", "Sign-ins are kept in this computer's password store ({store})."
+            ).format(store=keyring.backend),
             data_dir=str(self.paths.data),
             version=__version__,
         )
-        self.window.add_page("settings", _tr("Settings"), "settings", settings)
+        self.window.add_page(
+            "settings", QCoreApplication.translate("Shell", "Settings"), "settings", settings
+        )
         self._connect_signals(self.home_page, settings)
         self.home_page.show_entries(self.home.current())
         self._show_accounts()
@@ -224,7 +224,10 @@ class Shell:
                 self.accounts.pop(f"{server_id}/{username}", None)
                 if reason != "logout":
                     self.window.statusBar().showMessage(
-                        _tr("You were signed out of a server; sign in again to continue."), 10000
+                        QCoreApplication.translate(
+                            "Shell", "You were signed out of a server; sign in again to continue."
+                        ),
+                        10000,
                     )
         self._show_accounts()
 
@@ -291,13 +294,15 @@ class Shell:
         try:
             host, port = parse_manual_address(text)
         except AddressError as exc:
-            self._tell(_tr("Address"), str(exc))
+            self._tell(QCoreApplication.translate("Shell", "Address"), str(exc))
             return
         tasks.spawn(self._connect_to(host, port), name="manual-address", on_error=self.show_error)
 
     async def _connect_to(self, host: str, port: int) -> None:
         address = Address(host, port)
-        self.window.statusBar().showMessage(_tr("Connecting to {address}…").format(address=address))
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("Shell", "Connecting to {address}…").format(address=address)
+        )
         try:
             try:
                 cert = await self.flows.fetch_certificate(address)
@@ -349,7 +354,9 @@ class Shell:
 
     def on_trial_requested(self) -> None:
         """Starts the local trial server, then offers to set it up or sign in."""
-        self.window.statusBar().showMessage(_tr("Starting Roost on this computer…"))
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("Shell", "Starting Roost on this computer…")
+        )
         tasks.spawn(self._trial(), name="trial", on_error=self.show_error)
 
     async def _trial(self) -> None:
@@ -369,9 +376,15 @@ class Shell:
                 )
             )
         elif self.servers.get(info.server_id) is not None:
-            await self.sign_in_known(info.server_id, _tr("Roost on this computer"))
+            await self.sign_in_known(
+                info.server_id, QCoreApplication.translate("Shell", "Roost on this computer")
+            )
         else:
-            await self.sign_in_new(address, info.fingerprint, _tr("Roost on this computer"))
+            await self.sign_in_new(
+                address,
+                info.fingerprint,
+                QCoreApplication.translate("Shell", "Roost on this computer"),
+            )
 
     # -- flows -------------------------------------------------------------------------------
 
@@ -436,7 +449,9 @@ class Shell:
     def show_error(self, exc: BaseException, parent: QWidget | None = None) -> None:
         """The one place failures that no dialog owns reach the user, in plain words."""
         log.warning("error shown to the user: %s", exc, exc_info=exc)
-        self._tell(_tr("Something went wrong"), explain(exc), parent)
+        self._tell(
+            QCoreApplication.translate("Shell", "Something went wrong"), explain(exc), parent
+        )
 
     def _tell(self, title: str, text: str, parent: QWidget | None = None) -> None:
         # Opened, not exec'd: a nested event loop inside qasync's would stall its tasks.

@@ -19,10 +19,6 @@ _DISPLAY_NAME: TypeAdapter[str] = TypeAdapter(DisplayName)
 DEFAULT_PASSWORD_MIN = 8
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Forms", text)
-
-
 @dataclass(frozen=True, slots=True)
 class AccountForm:
     """An account as typed: for claiming a server, or joining one with an invite."""
@@ -38,9 +34,10 @@ def username_problem(text: str) -> str | None:
     try:
         _USERNAME.validate_python(text)
     except ValidationError:
-        return _tr(
+        return QCoreApplication.translate(
+            "Forms",
             "Use 3 to 32 characters: small letters a–z, digits, dot, dash or underscore, "
-            "starting with a letter or digit (for example: mum or li.wei)."
+            "starting with a letter or digit (for example: mum or li.wei).",
         )
     return None
 
@@ -48,13 +45,15 @@ def username_problem(text: str) -> str | None:
 def name_problem(text: str) -> str | None:
     """Why ``text`` cannot be a display name or server name, or None."""
     if not text.strip():
-        return _tr("Please type a name.")
+        return QCoreApplication.translate("Forms", "Please type a name.")
     try:
         _DISPLAY_NAME.validate_python(text)
     except ValidationError:
         if len(text.strip()) > 64:
-            return _tr("Please keep it to 64 characters.")
-        return _tr("This name contains characters that cannot be shown.")
+            return QCoreApplication.translate("Forms", "Please keep it to 64 characters.")
+        return QCoreApplication.translate(
+            "Forms", "This name contains characters that cannot be shown."
+        )
     return None
 
 
@@ -63,13 +62,13 @@ def password_problem(
 ) -> str | None:
     """Why this password cannot be used, or None."""
     if len(password) < min_length:
-        return _tr(
-            "Use at least {n} characters. A few unrelated words are easy to remember."
+        return QCoreApplication.translate(
+            "Forms", "Use at least {n} characters. A few unrelated words are easy to remember."
         ).format(n=min_length)
     if len(password) > 256:
-        return _tr("Please keep the password to 256 characters.")
+        return QCoreApplication.translate("Forms", "Please keep the password to 256 characters.")
     if password != repeat:
-        return _tr("The two passwords are not the same.")
+        return QCoreApplication.translate("Forms", "The two passwords are not the same.")
     return None
 
 

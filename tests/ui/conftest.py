@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.accounts.account import Account  # noqa: E402
 from app.accounts.credentials import Credentials  # noqa: E402
 from app.accounts.session import AccountFlows, SignedIn  # noqa: E402
+from app.i18n import uninstall_all  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.servers import KnownServers  # noqa: E402
 from tests.helpers.keyring_memory import MemoryKeyring  # noqa: E402
@@ -108,3 +109,10 @@ def collect_on_main_thread() -> Iterator[None]:
     yield
     gc.collect()
     gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """A test that switched the app to Chinese leaves it in English for the next one."""
+    yield
+    uninstall_all()
