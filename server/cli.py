@@ -96,7 +96,123 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also turn two-factor sign-in off (lost phone and recovery codes)",
     )
+
+    backup = sub.add_parser(
+        "backup",
+        help="write an encrypted backup of the server (it may keep running)",
+        description="Writes one file holding the database, the files and the data key, "
+        "encrypted with a passphrase you choose. Keep the passphrase safe: without it the "
+        "backup cannot be opened by anyone, you included.",
+    )
+    _add_location_flags(backup)
+    backup.add_argument(
+        "output", type=Path, metavar="PATH", help="the backup file to write, or a folder for it"
+    )
+    _add_passphrase_flag(backup)
+
+    restore = sub.add_parser(
+        "restore",
+        help="restore a backup into a data directory (with the server stopped)",
+        description="Checks the whole backup first; only when it is sound does it put the "
+        "data in place and the data key at --key-file. A wrong passphrase or a damaged backup "
+        "changes nothing. A data directory that already holds data is refused unless --force, "
+        "which moves it aside (it is not deleted).",
+    )
+    _add_location_flags(restore)
+    restore.add_argument("archive", type=Path, metavar="ARCHIVE", help="the backup file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace existing data (it is moved aside, not lost)"
+    )
+    _add_passphrase_flag(restore)
     return parser
+
+
+def _add_passphrase_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="read the passphrase from the first line of FILE instead of asking for it",
+    )
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    if args.passphrase_file is not None:
+        lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
+        return lines[0] if lines else ""
+    import getpass
+
+    first = getpass.getpass("Backup passphrase: ")
+    if confirm and getpass.getpass("The same again: ") != first:
+        raise ValueError("the two passphrases differ")
+    return first
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from server.backup.archive import BackupError
+    from server.backup.create import create_blocking
+    from server.backup.uploads import FILE_NAME, SUFFIX
+
+    settings = _settings(args, ("data_dir", "key_file"))
+    data_dir = settings.data_dir.expanduser().resolve()
+    try:
+        _read_info_blocking(settings)  # the key must be the one this data was made with
+        if not (data_dir / "roost.db").exists():
+            print(f"roost-server: no server data in {data_dir}", file=sys.stderr)
+            return EXIT_STATE
+        passphrase = _passphrase(args, confirm=args.passphrase_file is None)
+        if len(passphrase) < 10:
+            print("roost-server: the passphrase must be at least 10 characters", file=sys.stderr)
+            return EXIT_STATE
+        dest: Path = args.output.expanduser()
+        if dest.is_dir():
+            dest = dest / time.strftime(f"roost-backup-%Y%m%d-%H%M%S{SUFFIX}")
+        if dest.exists():
+            print(f"roost-server: {dest} exists already", file=sys.stderr)
+            return EXIT_STATE
+        made = create_blocking(
+            data_dir=data_dir,
+            key_file=settings.key_file.expanduser(),
+            dest=dest,
+            passphrase=passphrase,
+            log2n=settings.backup_kdf_log2n,
+        )
+    except (DataKeyError, BackupError, ValueError, OSError) as exc:
+        print(f"roost-server: {exc}", file=sys.stderr)
+        return EXIT_STATE
+    print(f"Backup written to {made.path} ({made.size} bytes, {made.files} files).")
+    if not FILE_NAME.match(made.path.name):
+        print("Note: the server lists only backups named roost-backup-<date>-<time>.roostbak.")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from server.backup.archive import BackupError
+    from server.backup.restore import restore_blocking
+
+    settings = _settings(args, ("data_dir", "key_file"))
+    try:
+        passphrase = _passphrase(args, confirm=False)
+        done = restore_blocking(
+            args.archive.expanduser(),
+            passphrase,
+            data_dir=settings.data_dir,
+            key_file=settings.key_file,
+            force=args.force,
+        )
+    except (BackupError, ValueError, OSError) as exc:
+        print(f"roost-server: {exc}. Nothing was changed.", file=sys.stderr)
+        return EXIT_STATE
+    r = done.report
+    print(
+        f"Restored {r.name!r}: {r.users} accounts, {r.messages} conversation events, "
+        f"{r.files} files."
+    )
+    if done.previous_data is not None:
+        print(f"The data that was there before is kept in {done.previous_data}.")
+    if done.previous_key is not None:
+        print(f"The key that was there before is kept in {done.previous_key}.")
+    return 0
 
 
 def _settings(args: argparse.Namespace, keys: tuple[str, ...]) -> Settings:
@@ -242,7 +358,13 @@ def _cmd_reset_password(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": _cmd_run, "info": _cmd_info, "reset-password": _cmd_reset_password}
+    handler = {
+        "run": _cmd_run,
+        "info": _cmd_info,
+        "reset-password": _cmd_reset_password,
+        "backup": _cmd_backup,
+        "restore": _cmd_restore,
+    }
     try:
         return handler[args.command](args)
     except ConfigError as exc:

@@ -113,6 +113,32 @@ class Settings(BaseModel):
     media_probe_max_bytes: int = Field(default=256 * 1024**2, ge=0, le=1 << 40)
     # How often expired uploads and files no message refers to are removed.
     files_sweep_interval_s: int = Field(default=3600, ge=10, le=7 * 86_400)
+    # The cost of turning a backup passphrase into a key: scrypt with N = 2**this (r=8), which
+    # takes 128 MiB and about a second on a Pi at 17. Tests lower it; 20 is 1 GiB.
+    backup_kdf_log2n: int = Field(default=17, ge=10, le=20)
+
+    # monitoring: GET /api/v1/admin/metrics, the monitor/subscribe feed, GET /metrics, alerts
+    metrics_interval_s: float = Field(default=10.0, ge=1, le=3600)
+    # The history's minute rows are written in batches this far apart (and at stop): an SD
+    # card wears with every write, and a Pi writes this for years.
+    metrics_flush_s: float = Field(default=300.0, ge=1, le=3600)
+    # Who may scrape GET /metrics (Prometheus); anyone else gets 404. Only this host by default.
+    metrics_allow: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    # Where the host's readings come from (tests point these at fake files).
+    metrics_proc_dir: Path = Path("/proc")
+    metrics_thermal_dir: Path = Path("/sys/class/thermal")
+    # A command on PATH or a path; "" for none. Only Raspberry Pis have it.
+    metrics_vcgencmd: str = "vcgencmd"
+    # Alerts: raised past these, cleared only past a safer value (no flapping).
+    alert_disk_free_bytes: int = Field(default=1024**3, ge=0, le=1 << 50)
+    alert_temperature_c: float = Field(default=80.0, ge=30, le=150)
+    alert_temperature_clear_c: float = Field(default=75.0, ge=20, le=150)
+    alert_failed_logins: int = Field(default=30, ge=1, le=1_000_000)
+    alert_failed_logins_window_s: int = Field(default=600, ge=10, le=86_400)
+    # A scheduled backup is overdue this long after its interval has passed.
+    alert_backup_grace_hours: float = Field(default=12.0, ge=0, le=24 * 30)
+    # Recent log lines kept in memory for GET /api/v1/admin/logs.
+    log_buffer_lines: int = Field(default=2000, ge=10, le=100_000)
 
     @field_validator("host")
     @classmethod
@@ -132,6 +158,13 @@ class Settings(BaseModel):
     @field_validator("login_allowlist")
     @classmethod
     def _allowlist_is_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _metrics_allow_is_networks(cls, value: list[str]) -> list[str]:
         for item in value:
             ipaddress.ip_network(item, strict=False)
         return value
@@ -160,6 +193,11 @@ class Settings(BaseModel):
                     "insecure_http is only for a reverse proxy on the same host: "
                     "bind to 127.0.0.1 or ::1"
                 )
+        if self.alert_temperature_clear_c >= self.alert_temperature_c:
+            raise ValueError(
+                "alert_temperature_clear_c must be below alert_temperature_c, or the alert "
+                "would never clear"
+            )
         if self.argon2_memory_kib < 8 * self.argon2_parallelism:
             raise ValueError(
                 "argon2_memory_kib must be at least 8 x argon2_parallelism "

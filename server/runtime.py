@@ -13,6 +13,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.backup.restore import apply_staged_blocking
+from server.backup.service import Backups
 from server.config import Settings
 from server.datakey import (
     DataKey,
@@ -20,6 +22,9 @@ from server.datakey import (
     make_key_check,
     verify_key_check,
 )
+from server.monitoring.counters import RecentEvents
+from server.monitoring.logbuffer import RingBufferHandler
+from server.monitoring.monitor import BackupStatusSource, Monitor, no_backup_schedule
 from server.protocol.ws import CLOSE_SESSION_ENDED
 from server.services.events import EventWriter
 from server.services.files import Files
@@ -27,6 +32,7 @@ from server.services.hub import Hub
 from server.services.memberships import Memberships
 from server.services.ratelimit import Allowlist, SlidingWindow
 from server.services.secrets import Passwords, human_code, random_id
+from server.services.settings import ServerOptions
 from server.services.tokens import TokenSigner
 from server.storage import meta
 from server.storage.engine import (
@@ -93,6 +99,17 @@ class Runtime:
         self.writer: EventWriter | None = None
         self.checkpointer: Checkpointer | None = None
         self.files: Files | None = None
+        # Failed sign-ins, counted by the accounts service, for the failed-logins alert.
+        self.login_failures = RecentEvents(settings.alert_failed_logins_window_s)
+        self.monitor: Monitor | None = None
+        # The backup service sets this to its own: when the last backup finished and how often
+        # the schedule runs (server/monitoring/alerts.py BackupStatus), for the overdue alert.
+        self.backup_status: BackupStatusSource = no_backup_schedule
+        # The server's recent log lines for the admin API (server/monitoring/logbuffer.py).
+        self.log_buffer = RingBufferHandler(settings.log_buffer_lines)
+        self.options = ServerOptions(self)  # settings admins change while it runs
+        self.backups = Backups(self)
+        self.backup_status = self.backups.status
 
     @property
     def setup_code_path(self) -> Path:
@@ -109,6 +126,12 @@ class Runtime:
             DataKeyError: the key file is missing or belongs to other data.
         """
         s = self.settings
+        # A restore staged over the API replaces the data now, before anything opens it.
+        moved = await asyncio.to_thread(
+            apply_staged_blocking, self.data_dir, s.key_file.expanduser()
+        )
+        if moved is not None:
+            log.warning("restored a backup; the data it replaced was moved to %s", moved)
         await asyncio.to_thread(self.data_dir.mkdir, mode=0o700, parents=True, exist_ok=True)
         db_file = self.data_dir / "roost.db"
         is_new = not db_file.exists()
@@ -119,6 +142,8 @@ class Runtime:
         self.reader = create_engine(sqlite_url(self.data_dir), immediate=False)
         await migrate(self.engine)
         await self._load_identity()
+        await self.options.load()  # may change self.settings: read it afresh below
+        s = self.settings
         self.tokens = TokenSigner(
             self.data_key.derive("roost access tokens v1"), s.access_token_ttl_s
         )
@@ -130,6 +155,7 @@ class Runtime:
         )
         if not serving:
             return
+        logging.getLogger("server").addHandler(self.log_buffer)
         self.checkpointer = Checkpointer(self.data_dir / "roost.db")
         self.checkpointer.start()
         await self.memberships.load(self.engine)
@@ -140,6 +166,19 @@ class Runtime:
         self.files = Files(s, self.data_dir, self.engine, self.reader, self.data_key)
         await self.files.open()
         self.files.start()
+        self.options.start()
+        self.backups.start()
+        self.monitor = Monitor(
+            s,
+            data_dir=self.data_dir,
+            engine=self.engine,
+            reader=self.reader,
+            hub=self.hub,
+            login_failures=self.login_failures,
+            backup_status=lambda: self.backup_status(),
+        )
+        await self.monitor.open()
+        self.monitor.start()
         if not s.insecure_http:
             if s.tls_cert is not None and s.tls_key is not None:
                 cert, key = s.tls_cert, s.tls_key
@@ -215,7 +254,19 @@ class Runtime:
         self._state_listeners.append(listener)
         return lambda: self._state_listeners.remove(listener)
 
+    def renamed(self, name: str) -> None:
+        """The name was changed (after the commit): tell those who advertise it."""
+        self.name = name
+        for listener in list(self._state_listeners):
+            listener()
+
     async def close(self) -> None:
+        await self.backups.stop()
+        await self.options.stop()
+        if self.monitor is not None:
+            await self.monitor.stop()
+            self.monitor = None
+        logging.getLogger("server").removeHandler(self.log_buffer)
         if self.files is not None:
             await self.files.stop()
             self.files = None

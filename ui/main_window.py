@@ -85,6 +85,24 @@ class MainWindow(QMainWindow):
                 return widget
         raise KeyError(key)
 
+    def has_page(self, key: str) -> bool:
+        """Whether a page was added under ``key``."""
+        return any(
+            self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key
+            for row in range(self.nav.count())
+        )
+
+    def remove_page(self, key: str) -> None:
+        """Removes the page added under ``key`` (and deletes it)."""
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                widget = self.stack.widget(row)
+                self.nav.takeItem(row)
+                if widget is not None:
+                    self.stack.removeWidget(widget)
+                    widget.deleteLater()
+                return
+
     def clear_pages(self) -> None:
         """Removes every page (before rebuilding them in another language)."""
         self.nav.clear()

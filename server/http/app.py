@@ -10,9 +10,12 @@ from server.http import (
     errors,
     routes_admin,
     routes_auth,
+    routes_backup,
     routes_chat,
     routes_files,
+    routes_monitoring,
     routes_server,
+    routes_settings,
 )
 from server.http.body_limit import BodyLimit
 from server.runtime import Runtime
@@ -42,7 +45,12 @@ def create_app(rt: Runtime) -> ASGIApp:
     app.include_router(routes_admin.router)
     app.include_router(routes_chat.router)
     app.include_router(routes_files.router)
+    app.include_router(routes_backup.router)
+    app.include_router(routes_settings.router)
+    app.include_router(routes_monitoring.router)
     # Upload chunks stream to their handler under their own limit instead of being buffered.
     method, path = routes_files.CHUNK_ROUTE
     raw = [(method, path, rt.settings.upload_chunk_bytes)]
+    method, path = routes_backup.UPLOAD_ROUTE
+    raw.append((method, path, rt.settings.upload_chunk_bytes))
     return BodyLimit(app, rt.settings.max_body_bytes, raw)

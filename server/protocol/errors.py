@@ -80,6 +80,14 @@ class ErrorCode(StrEnum):
     RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
 
+    # backups
+    BACKUP_NOT_FOUND = "backup_not_found"
+    BACKUP_BUSY = "backup_busy"
+    BACKUP_EXISTS = "backup_exists"
+    WRONG_PASSPHRASE = "wrong_passphrase"
+    BACKUP_DAMAGED = "backup_damaged"
+    BACKUP_FAILED = "backup_failed"
+
 
 class ErrorBody(BaseModel):
     """The body of every error answer, under the key ``error``."""

@@ -199,6 +199,7 @@ class Accounts:
     ) -> None:
         """Failures from allowlisted addresses lock nothing: a family's own LAN never locks
         the family out (argon2's cost is the brake there). The address was counted already."""
+        self.rt.login_failures.hit()  # every failure counts towards the failed-logins alert
         if allowlisted or user is None:
             return
         s = self.rt.settings

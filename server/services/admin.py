@@ -36,6 +36,7 @@ from server.services.secrets import (
     random_token,
     token_hash,
 )
+from server.services.settings import registration_open
 from server.storage import accounts as q
 from server.storage import audit
 from server.storage import invites as iq
@@ -364,6 +365,11 @@ class Admin:
     ) -> Tokens:
         """Create an account from an invite and sign it in."""
         check_password_strength(password, username)
+        if not registration_open(self.rt):
+            raise ApiError(
+                ErrorCode.INVALID_INVITE,
+                "this server takes no new accounts by invite right now; ask its owner",
+            )
         now = time.time()
         bad = ApiError(
             ErrorCode.INVALID_INVITE,

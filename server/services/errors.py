@@ -65,6 +65,12 @@ _STATUS = {
     ErrorCode.IMAGE_TOO_LARGE: 422,
     ErrorCode.RANGE_NOT_SATISFIABLE: 416,
     ErrorCode.TOO_MANY_ATTACHMENTS: 422,
+    ErrorCode.BACKUP_NOT_FOUND: 404,
+    ErrorCode.BACKUP_BUSY: 409,
+    ErrorCode.BACKUP_EXISTS: 409,
+    ErrorCode.WRONG_PASSPHRASE: 422,
+    ErrorCode.BACKUP_DAMAGED: 422,
+    ErrorCode.BACKUP_FAILED: 500,
 }
 
 

@@ -282,3 +282,14 @@ attachment_shares = Table(
         ondelete="CASCADE",
     ),
 )
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+# One row per minute of the server's health (the minute's mean of the sampler's readings), as
+# compact JSON so a new metric needs no migration; rows older than 24 h are pruned.
+metric_samples = Table(
+    "metric_samples",
+    metadata,
+    Column("at", Float, primary_key=True),
+    Column("data", Text, nullable=False),
+)

@@ -104,6 +104,9 @@ class Connection:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._fast = 0  # plain sends queued by _send_fast and not yet answered
+        # Feeds (monitor/subscribe) by the id of the command that opened them: the function
+        # that ends each. All are ended when the connection closes.
+        self.subscriptions: dict[int, Callable[[], None]] = {}
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -124,6 +127,9 @@ class Connection:
             if ended in done:
                 await asyncio.wait({writer}, timeout=END_TIMEOUT_S)
         finally:
+            for release in self.subscriptions.values():
+                release()
+            self.subscriptions.clear()
             self.hub.unregister(self)
             self.hub.detach(self)
             for task in (reader, writer, ended, *self._tasks):

@@ -30,6 +30,7 @@ from server.protocol.ws import (
     Typing,
     UpdateConversation,
 )
+from server.ws import handlers_monitoring  # noqa: F401 - registers the monitor/* commands
 from server.ws.connection import Connection
 from server.ws.registry import command
 

@@ -454,6 +454,7 @@ SAMPLE: dict[str, Any] = {
     "role": "member",
     "expires_in_hours": 1,
     "token": "tok",
+    "subscription": 1,
 }
 
 # Values of the wrong type, for a field of each JSON type (wrong under pydantic's lax rules too:

@@ -124,6 +124,7 @@ class InstallDialog(StepDialog):
 
     def _build_progress(self) -> None:
         self.progress_page = QWidget()
+        self.progress_page.setProperty("showsProgress", True)
         layout = QVBoxLayout(self.progress_page)
         layout.setSpacing(10)
         self.steps = StepList([(s.value, step_title(s)) for s in Step])
@@ -186,6 +187,7 @@ class InstallDialog(StepDialog):
         self.progress.setValue(0)
         self.show_step(self.progress_page, self.tr("Installing Roost on your Pi"), self._install)
         self.continue_button.hide()
+        self.set_busy(True)  # again, now that the progress page is the one shown
         try:
             self.outcome = await self.installer.run(
                 self.target, credentials, confirm_host_key=self._confirm_host_key

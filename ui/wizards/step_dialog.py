@@ -107,11 +107,17 @@ class StepDialog(QDialog):
         self.error.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
-        """Disables the buttons and the page while a step works."""
+        """Disables the buttons and the page while a step works.
+
+        A page that shows the work itself (a progress page, marked with the property
+        ``showsProgress``) stays enabled, so its log can be scrolled, and needs no busy bar.
+        """
         self._running = busy
-        self.busy.setVisible(busy)
+        page = self.stack.currentWidget()
+        shows_progress = page is not None and bool(page.property("showsProgress"))
+        self.busy.setVisible(busy and not shows_progress)
         self.continue_button.setEnabled(not busy and self._can_continue)
-        self.stack.setEnabled(not busy)
+        self.stack.setEnabled(not busy or shows_progress)
 
     def set_can_continue(self, ok: bool) -> None:
         """Enables Continue only when the page is complete (e.g. a box must be ticked)."""

@@ -1,0 +1,1 @@
+"""Backups: the encrypted archive format, making a backup, checking and restoring one."""
