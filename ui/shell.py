@@ -35,7 +35,9 @@ from ui.dialogs.join import JoinDialog
 from ui.dialogs.sign_in import SignInDialog
 from ui.dialogs.trust import TrustDialog
 from ui.main_window import MainWindow
+from ui.pages.dashboard import DashboardPage
 from ui.pages.home import HomePage
+from ui.pages.people import PeoplePage
 from ui.pages.settings import SettingsPage
 from ui.theme import apply_theme
 from ui.wizards.claim import ClaimDialog
@@ -105,6 +107,9 @@ class Shell:
         self._initial_link = initial_link
         self.window = MainWindow()
         self.home_page: HomePage | None = None
+        # The admin pages (dashboard, people) follow one admin account: the latest signed in.
+        self.admin_account: Account | None = None
+        self._admin_pages: list[DashboardPage | PeoplePage] = []
         self._unsubscribe = [
             self.home.changed.subscribe(self._on_home_changed),
             self.servers.events.subscribe(self._on_servers_changed),
@@ -128,6 +133,8 @@ class Shell:
 
     def _build_pages(self) -> None:
         current = self.window.nav.currentRow()
+        for page in self._admin_pages:
+            tasks.spawn(page.stop(), name="admin-page-stop")
         self.window.clear_pages()
         self.home_page = HomePage()
         self.window.add_page(
@@ -149,7 +156,10 @@ class Shell:
         self._connect_signals(self.home_page, settings)
         self.home_page.show_entries(self.home.current())
         self._show_accounts()
-        if current > 0:
+        self._admin_pages = []
+        if self.admin_account is not None:
+            self._add_admin_pages(self.admin_account)
+        if 0 < current < self.window.nav.count():
             self.window.nav.setCurrentRow(current)
 
     def _connect_signals(self, home: HomePage, settings: SettingsPage) -> None:
@@ -179,6 +189,8 @@ class Shell:
         """Stops what the app started (discovery, the trial server, connections), at exit."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        for page in self._admin_pages:
+            await page.stop()
         await tasks.cancel_all()
         if self.discovery is not None:
             await self.discovery.stop()
@@ -220,8 +232,15 @@ class Shell:
         match event:
             case SignedIn(account=account):
                 self.accounts[f"{account.server_id}/{account.username}"] = account
+                if account.user.role in (Role.OWNER, Role.ADMIN):
+                    self._set_admin_account(account)
             case SignedOut(server_id=server_id, username=username, reason=reason):
-                self.accounts.pop(f"{server_id}/{username}", None)
+                gone = self.accounts.pop(f"{server_id}/{username}", None)
+                if gone is not None and gone is self.admin_account:
+                    admins = [
+                        a for a in self.accounts.values() if a.user.role in (Role.OWNER, Role.ADMIN)
+                    ]
+                    self._set_admin_account(admins[-1] if admins else None)
                 if reason != "logout":
                     self.window.statusBar().showMessage(
                         QCoreApplication.translate(
@@ -230,6 +249,32 @@ class Shell:
                         10000,
                     )
         self._show_accounts()
+
+    def _set_admin_account(self, account: Account | None) -> None:
+        if account is self.admin_account:
+            return
+        self.admin_account = account
+        old, self._admin_pages = self._admin_pages, []
+        for page in old:
+            tasks.spawn(page.stop(), name="admin-page-stop")
+        for key in ("dashboard", "people"):
+            if self.window.has_page(key):
+                self.window.remove_page(key)
+        if account is not None:
+            self._add_admin_pages(account)
+
+    def _add_admin_pages(self, account: Account) -> None:
+        dashboard = DashboardPage(account)
+        people = PeoplePage(account)
+        self.window.add_page(
+            "dashboard", QCoreApplication.translate("Shell", "Dashboard"), "server", dashboard
+        )
+        self.window.add_page(
+            "people", QCoreApplication.translate("Shell", "People"), "user", people
+        )
+        self._admin_pages = [dashboard, people]
+        for page in self._admin_pages:
+            tasks.spawn(page.start(), name=f"{type(page).__name__}-start", on_error=self.show_error)
 
     def _show_accounts(self) -> None:
         if self.home_page is None:

@@ -1,1 +1,1 @@
-"""Managing the people on a server (for admins): invites now, the users table later."""
+"""Managing the people on a server (for admins): the users table, its actions, invites."""

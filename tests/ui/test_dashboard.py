@@ -1,0 +1,132 @@
+"""The admin dashboard against a real server reading a fake host (tests/helpers/fake_host.py):
+real figures and history, alerts in the app's words, members kept out, an unreachable server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.accounts.account import Account
+from app.accounts.session import AccountFlows
+from app.monitoring.cards import CardKey, Level
+from app.monitoring.series import SeriesKey
+from tests.helpers.fake_host import make_fake_host
+from tests.ui.conftest import until
+from tests.ui.helpers import ThreadServer, thread_server
+from ui.pages.dashboard import DashboardPage
+
+PASSWORD = "a long family passphrase"
+
+
+async def _owner(flows: AccountFlows, srv: ThreadServer) -> Account:
+    return await flows.claim(
+        srv.address, srv.fingerprint, srv.setup_code(), "Chen family", "mum", "Mum", PASSWORD
+    )
+
+
+def _page(qtbot: QtBot, account: Account) -> DashboardPage:
+    page = DashboardPage(account)
+    qtbot.addWidget(page)
+    page.resize(1100, 800)
+    page.show()
+    return page
+
+
+async def test_real_figures_history_and_a_hot_pi(
+    qtbot: QtBot, tmp_path: Path, flows: AccountFlows
+) -> None:
+    host = make_fake_host(tmp_path / "host")
+    host.set_temperature(82.0)
+    with thread_server(tmp_path, metrics_interval_s=1, **host.settings()) as srv:
+        owner = await _owner(flows, srv)
+        page = _page(qtbot, owner)
+        assert page.empty.isVisibleTo(page)
+        await page.start()
+        try:
+            await until(lambda: CardKey.TEMPERATURE in page.cards, what="the first figures")
+            temperature = page.cards[CardKey.TEMPERATURE]
+            assert temperature.value.text() == "82.0 °C"
+            assert temperature.level == Level.BAD
+            assert page.cards[CardKey.MEMORY].detail.text() == "976.6 MB of 3.8 GB"
+            assert not page.empty.isVisibleTo(page)
+            # The server raises its alert once it has sampled the heat; the page words it.
+            await until(lambda: page.alerts_box.isVisibleTo(page), what="the alert")
+            words = " ".join(label.text() for label in page.alert_labels)
+            assert "The server is hot (82 °C)" in words
+            assert "The server is hot (82." not in words  # not the server's English message
+            # The history grows as the server keeps sampling.
+            chart = page.charts[SeriesKey.TEMPERATURE]
+            await until(lambda: chart.series.count() >= 3, what="a history")
+            assert {p.y() for p in chart.series.points()} == {82.0}
+
+            host.set_temperature(45.0)
+            await until(lambda: page.cards[CardKey.TEMPERATURE].value.text() == "45.0 °C")
+            assert page.cards[CardKey.TEMPERATURE].level == Level.OK
+
+            page.day_button.click()
+            await until(
+                lambda: (
+                    page.dashboard.view.snapshot is not None
+                    and page.dashboard.view.snapshot.range == "24h"
+                ),
+                what="the 24-hour figures",
+            )
+            assert page.day_button.isChecked() and not page.hour_button.isChecked()
+        finally:
+            await page.stop()
+            await owner.close()  # before the server stops, so no connection is left open
+        assert not page.dashboard.running
+
+
+async def test_a_member_is_told_only_admins_may_look(
+    qtbot: QtBot, tsrv: ThreadServer, flows: AccountFlows
+) -> None:
+    owner = await _owner(flows, tsrv)
+    token = await owner.api.access_token()
+    r = tsrv.post(
+        "/api/v1/admin/users", {"username": "kid", "display_name": "Kid", "role": "member"}, token
+    )
+    assert r.status_code == 201, r.text
+    one_time = r.json()["one_time_code"]
+    member = await flows.sign_in(address=tsrv.address, fingerprint=tsrv.fingerprint).login(
+        "kid", one_time
+    )
+    assert isinstance(member, Account)
+    await member.api.change_password(one_time, "the kid's own passphrase")
+
+    page = _page(qtbot, member)
+    await page.start()
+    try:
+        await until(lambda: page.problem.isVisibleTo(page), what="the refusal")
+        assert "Only the server's owner and admins" in page.problem.text()
+        assert not page.dashboard.running  # asking again would not help
+        assert not page.charts[SeriesKey.CPU].isVisibleTo(page)
+        assert not page.cards
+    finally:
+        await page.stop()
+
+
+async def test_unreachable_server_keeps_the_last_figures(
+    qtbot: QtBot, tmp_path: Path, flows: AccountFlows
+) -> None:
+    host = make_fake_host(tmp_path / "host")
+    host.set_temperature(61.5)
+    with thread_server(tmp_path, metrics_interval_s=1, **host.settings()) as srv:
+        owner = await _owner(flows, srv)
+        page = _page(qtbot, owner)
+        await page.start()
+        await until(lambda: CardKey.TEMPERATURE in page.cards, what="the first figures")
+        # Pause while the server goes away, so no request of ours is open when it stops.
+        await page.stop()
+        await owner.close()
+    # The server has stopped; polling again, the page keeps the figures and says how old.
+    await page.start()
+    try:
+        await until(lambda: page.problem.isVisibleTo(page), what="the problem line")
+        assert page.problem.text().startswith("Can't reach the server; showing the last figures")
+        assert page.cards[CardKey.TEMPERATURE].value.text() == "61.5 °C"
+        assert page.charts[SeriesKey.TEMPERATURE].isVisibleTo(page)
+        assert page.dashboard.running
+    finally:
+        await page.stop()
