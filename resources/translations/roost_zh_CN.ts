@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -29,9 +29,286 @@
     </message>
 </context>
 <context>
+    <name>Audit</name>
+    <message>
+        <source>changed the settings: {fields}</source>
+        <translation>修改了设置：{fields}</translation>
+    </message>
+    <message>
+        <source>set up the server</source>
+        <translation>设置了服务器</translation>
+    </message>
+    <message>
+        <source>joined with an invite</source>
+        <translation>通过邀请加入</translation>
+    </message>
+    <message>
+        <source>added {name}</source>
+        <translation>添加了 {name}</translation>
+    </message>
+    <message>
+        <source>switched off {name}&apos;s account</source>
+        <translation>停用了 {name} 的账号</translation>
+    </message>
+    <message>
+        <source>switched on {name}&apos;s account</source>
+        <translation>启用了 {name} 的账号</translation>
+    </message>
+    <message>
+        <source>gave {name} a new one-time password</source>
+        <translation>为 {name} 生成了新的一次性密码</translation>
+    </message>
+    <message>
+        <source>turned off two-step sign-in for {name}</source>
+        <translation>关闭了 {name} 的两步验证</translation>
+    </message>
+    <message>
+        <source>handed the ownership to {name}</source>
+        <translation>把所有权转让给了 {name}</translation>
+    </message>
+    <message>
+        <source>made {name} an administrator</source>
+        <translation>将 {name} 设为管理员</translation>
+    </message>
+    <message>
+        <source>made {name} a family member</source>
+        <translation>将 {name} 设为家庭成员</translation>
+    </message>
+    <message>
+        <source>deleted {name}&apos;s account</source>
+        <translation>删除了 {name} 的账号</translation>
+    </message>
+    <message>
+        <source>made an invite link</source>
+        <translation>生成了邀请链接</translation>
+    </message>
+    <message>
+        <source>cancelled an invite link</source>
+        <translation>取消了邀请链接</translation>
+    </message>
+    <message>
+        <source>changed their password</source>
+        <translation>修改了自己的密码</translation>
+    </message>
+    <message>
+        <source>turned on two-step sign-in</source>
+        <translation>开启了两步验证</translation>
+    </message>
+    <message>
+        <source>turned off two-step sign-in</source>
+        <translation>关闭了两步验证</translation>
+    </message>
+    <message>
+        <source>used a recovery code</source>
+        <translation>使用了恢复码</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s account was locked after wrong passwords</source>
+        <translation>{name} 的账号因密码输错被锁定</translation>
+    </message>
+    <message>
+        <source>a stolen sign-in of {name} was blocked</source>
+        <translation>拦截了一次盗用 {name} 登录信息的尝试</translation>
+    </message>
+    <message>
+        <source>tried to make a backup, which failed</source>
+        <translation>尝试备份，但失败了</translation>
+    </message>
+    <message>
+        <source>made a backup</source>
+        <translation>完成了备份</translation>
+    </message>
+    <message>
+        <source>checked a backup</source>
+        <translation>检查了备份</translation>
+    </message>
+    <message>
+        <source>prepared a restore from a backup</source>
+        <translation>准备从备份恢复</translation>
+    </message>
+    <message>
+        <source>changed the backup schedule</source>
+        <translation>修改了自动备份计划</translation>
+    </message>
+    <message>
+        <source>deleted a backup</source>
+        <translation>删除了备份</translation>
+    </message>
+    <message>
+        <source>uploaded a backup</source>
+        <translation>上传了备份</translation>
+    </message>
+    <message>
+        <source>removed or changed old messages (retention)</source>
+        <translation>按保存期限删除或处理了旧消息</translation>
+    </message>
+    <message>
+        <source>The server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>someone</source>
+        <translation>某人</translation>
+    </message>
+</context>
+<context>
+    <name>Backups</name>
+    <message>
+        <source>The passphrase must be at least {n} characters long.</source>
+        <translation>备份密码至少需要 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>The passphrase is too long.</source>
+        <translation>备份密码太长了。</translation>
+    </message>
+    <message>
+        <source>The two passphrases are not the same. Type them again.</source>
+        <translation>两次输入的备份密码不一致，请重新输入。</translation>
+    </message>
+    <message>
+        <source>Type the passphrase this backup was made with (at least {n} characters).</source>
+        <translation>请输入制作这个备份时使用的备份密码（至少 {n} 个字符）。</translation>
+    </message>
+    <message>
+        <source>Write this passphrase down and keep it somewhere safe. Without it, nobody — not even you — can open the backup.</source>
+        <translation>请把这个备份密码记下来，放在安全的地方。没有它，任何人（包括你自己）都打不开备份。</translation>
+    </message>
+    <message>
+        <source>Everything on the server will go back to how it was when this backup was made: messages, photos and accounts added since then will be gone. The restore happens the next time the server starts; the current data is kept aside, not deleted.</source>
+        <translation>服务器上的一切都会回到制作这个备份时的样子：之后新增的消息、照片和账号都会消失。恢复会在服务器下次启动时进行；当前的数据会另外保存起来，不会被删除。</translation>
+    </message>
+    <message>
+        <source>{n} KB</source>
+        <translation>{n} KB</translation>
+    </message>
+    <message>
+        <source>{n} MB</source>
+        <translation>{n} MB</translation>
+    </message>
+    <message>
+        <source>{n} GB</source>
+        <translation>{n} GB</translation>
+    </message>
+    <message>
+        <source>Taking a snapshot…</source>
+        <translation>正在创建快照…</translation>
+    </message>
+    <message>
+        <source>Writing the backup…</source>
+        <translation>正在写入备份…</translation>
+    </message>
+    <message>
+        <source>Opening the backup…</source>
+        <translation>正在打开备份…</translation>
+    </message>
+    <message>
+        <source>Checking the files…</source>
+        <translation>正在检查文件…</translation>
+    </message>
+    <message>
+        <source>Finished.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <source>The backup is complete and can be restored. It was made on {when} and holds {users} accounts, {messages} messages and events, and {files} files.</source>
+        <translation>这个备份完整，可以用来恢复。它制作于 {when}，包含 {users} 个账号、{messages} 条消息和事件，以及 {files} 个文件。</translation>
+    </message>
+    <message>
+        <source>That passphrase does not open this backup. Check it (capital letters matter) and try again.</source>
+        <translation>这个备份密码打不开这个备份。请检查后再试（区分大小写）。</translation>
+    </message>
+    <message>
+        <source>This backup is damaged or incomplete and cannot be used. Use another backup, and make a new one soon.</source>
+        <translation>这个备份已损坏或不完整，无法使用。请使用其他备份，并尽快重新备份一次。</translation>
+    </message>
+    <message>
+        <source>The backup could not be written. Check that the backup folder (or USB drive) is connected and has free space, then try again.</source>
+        <translation>无法写入备份。请确认备份文件夹（或 U 盘）已连接并且有剩余空间，然后再试一次。</translation>
+    </message>
+    <message>
+        <source>The restore is ready. It will be applied the next time the server starts: restart the server (or the Raspberry Pi) when nobody is chatting.</source>
+        <translation>恢复已准备好，会在服务器下次启动时进行：请在没人聊天的时候重启服务器（或树莓派）。</translation>
+    </message>
+    <message>
+        <source>Backup finished: {file}.</source>
+        <translation>备份完成：{file}。</translation>
+    </message>
+    <message>
+        <source>No backups yet — make the first one now.</source>
+        <translation>还没有备份，现在就做第一个备份吧。</translation>
+    </message>
+    <message>
+        <source>Last backup: {when}, it worked.</source>
+        <translation>上次备份：{when}，备份成功。</translation>
+    </message>
+    <message>
+        <source> The last good one is from {when}.</source>
+        <translation>最近一次成功的备份是在 {when}。</translation>
+    </message>
+    <message>
+        <source>The last backup, on {when}, failed.</source>
+        <translation>上次备份（{when}）失败了。</translation>
+    </message>
+    <message>
+        <source>Choose a passphrase for the daily backups (type it twice).</source>
+        <translation>请为每日备份设置一个备份密码（输入两次）。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatErrors</name>
+    <message>
+        <source>This message is too long. Shorten it or split it into several.</source>
+        <translation>这条消息太长了。请删减一些，或者分成几条发送。</translation>
+    </message>
+    <message>
+        <source>You can only change your own messages.</source>
+        <translation>你只能修改自己发的消息。</translation>
+    </message>
+    <message>
+        <source>Only the group&apos;s owner or an admin can do that.</source>
+        <translation>只有群主或管理员才能这样做。</translation>
+    </message>
+    <message>
+        <source>You are no longer in this conversation, so this could not be sent.</source>
+        <translation>你已经不在这个聊天中了，所以无法发送。</translation>
+    </message>
+    <message>
+        <source>That message no longer exists; it may have been deleted.</source>
+        <translation>这条消息已经不存在了，可能已被删除。</translation>
+    </message>
+    <message>
+        <source>An attached file could not be added. Attach it again and resend.</source>
+        <translation>有一个附件没能添加上。请重新添加附件后再发送。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s owner has switched this feature off.</source>
+        <translation>服务器的所有者已关闭了这个功能。</translation>
+    </message>
+    <message>
+        <source>The server could not accept this. Try again; if it keeps failing, tell the person who runs the server.</source>
+        <translation>服务器无法接收这个内容。请再试一次；如果一直失败，请告诉管理服务器的人。</translation>
+    </message>
+    <message>
+        <source>You were signed out on this computer (perhaps from another device, or your password changed). Sign in again to keep chatting.</source>
+        <translation>你在这台电脑上已退出登录（可能是在其他设备上退出的，或者密码已修改）。请重新登录后继续聊天。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server right now. Your messages will be sent when the connection comes back.</source>
+        <translation>暂时无法连接服务器。连接恢复后，你的消息会自动发送。</translation>
+    </message>
+    <message>
+        <source>The chat could not connect because of a problem in this app. Restart it; if that does not help, update the app.</source>
+        <translation>由于本应用出现问题，聊天无法连接。请重新打开应用；如果还是不行，请更新应用。</translation>
+    </message>
+</context>
+<context>
     <name>Claim</name>
     <message>
-        <source>Type the setup code shown on the Pi's screen.</source>
+        <source>Type the setup code shown on the Pi&apos;s screen.</source>
         <translation>请输入树莓派屏幕上显示的设置代码。</translation>
     </message>
 </context>
@@ -70,7 +347,7 @@
         <translation>设置代码</translation>
     </message>
     <message>
-        <source>shown on the Pi's screen, e.g. 5agev2eqzrp3</source>
+        <source>shown on the Pi&apos;s screen, e.g. 5agev2eqzrp3</source>
         <translation>显示在树莓派屏幕上，例如 5agev2eqzrp3</translation>
     </message>
     <message>
@@ -179,14 +456,270 @@
     </message>
 </context>
 <context>
+    <name>CreateUserDialog</name>
+    <message>
+        <source>Add a person</source>
+        <translation>添加成员</translation>
+    </message>
+    <message>
+        <source>Roost makes a one-time password for them. You give it to them in person; they choose their own password the first time they sign in.</source>
+        <translation>Roost 会为对方生成一个一次性密码。请你当面告诉对方；对方第一次登录时再设置自己的密码。</translation>
+    </message>
+    <message>
+        <source>Their name</source>
+        <translation>对方的名字</translation>
+    </message>
+    <message>
+        <source>e.g. Grandma</source>
+        <translation>例如：奶奶</translation>
+    </message>
+    <message>
+        <source>Username (what they type to sign in)</source>
+        <translation>用户名（对方登录时输入）</translation>
+    </message>
+    <message>
+        <source>e.g. grandma</source>
+        <translation>例如：nainai</translation>
+    </message>
+    <message>
+        <source>They join as</source>
+        <translation>加入身份</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Give this one-time password to {name}, together with the username “{username}”. They type it exactly as shown (dashes included) the first time they sign in, and then choose their own password. It is shown only now.</source>
+        <translation>请把这个一次性密码和用户名“{username}”一起告诉 {name}。对方第一次登录时要完全照样输入（包括短横线），然后设置自己的密码。这个密码只显示这一次。</translation>
+    </message>
+    <message>
+        <source>{name} can now sign in</source>
+        <translation>{name} 现在可以登录了</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
     <name>Credentials</name>
     <message>
-        <source>This computer has no password keyring that Roost can use, so Roost can't remember you: you'll sign in each time you open it.</source>
+        <source>This computer has no password keyring that Roost can use, so Roost can&apos;t remember you: you&apos;ll sign in each time you open it.</source>
         <translation>这台电脑上没有 Roost 能用的密码保管工具，所以 Roost 无法记住你的登录，每次打开都需要重新登录。</translation>
     </message>
     <message>
-        <source>The password keyring on this computer refused to store your sign-in, so Roost can't remember you this time: you'll sign in again next time you open it.</source>
+        <source>The password keyring on this computer refused to store your sign-in, so Roost can&apos;t remember you this time: you&apos;ll sign in again next time you open it.</source>
         <translation>这台电脑的密码保管工具拒绝保存你的登录信息，所以这次 Roost 无法记住你，下次打开时需要重新登录。</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <source>{days} d {hours} h</source>
+        <translation>{days} 天 {hours} 小时</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} 小时 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>The Pi is not getting enough power. Use the official power supply or a stronger one.</source>
+        <translation>树莓派供电不足。请使用官方电源或功率更大的电源。</translation>
+    </message>
+    <message>
+        <source>The Pi is slowing itself down to protect itself, usually because it is too hot.</source>
+        <translation>树莓派正在自动降速来保护自己，通常是因为温度太高。</translation>
+    </message>
+    <message>
+        <source>The server is running out of space: only {free} left. Delete old files or videos, or use a bigger memory card or disk.</source>
+        <translation>服务器的空间快用完了：只剩 {free}。请删除旧的文件或视频，或者换用更大的存储卡或硬盘。</translation>
+    </message>
+    <message>
+        <source>The server is hot ({degrees} °C). Move it somewhere cooler and make sure nothing covers it.</source>
+        <translation>服务器温度很高（{degrees} °C）。请把它放到更凉快的地方，并确保上面没有东西盖着。</translation>
+    </message>
+    <message>
+        <source>No backup has been made yet. Make one now so the family&apos;s messages and photos are safe.</source>
+        <translation>还没有做过备份。现在就备份一次吧，让家人的消息和照片更安全。</translation>
+    </message>
+    <message>
+        <source>The last backup was {hours} hours ago. Check that the backup drive is plugged in, then make a backup now.</source>
+        <translation>上次备份已经是 {hours} 小时前了。请确认备份硬盘已插好，然后马上备份一次。</translation>
+    </message>
+    <message>
+        <source>The last backup was {days} days ago. Check that the backup drive is plugged in, then make a backup now.</source>
+        <translation>上次备份已经是 {days} 天前了。请确认备份硬盘已插好，然后马上备份一次。</translation>
+    </message>
+    <message>
+        <source>Someone tried and failed to sign in {count} times in the last few minutes. If that wasn&apos;t your family, consider changing passwords.</source>
+        <translation>最近几分钟内有人尝试登录，失败了 {count} 次。如果不是家人操作的，建议修改密码。</translation>
+    </message>
+    <message>
+        <source>Not available</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
+        <source>Processor</source>
+        <translation>处理器</translation>
+    </message>
+    <message>
+        <source>Load {load}</source>
+        <translation>负载 {load}</translation>
+    </message>
+    <message>
+        <source>{used} of {total}</source>
+        <translation>已用 {used}，共 {total}</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>{free} free</source>
+        <translation>剩余 {free}</translation>
+    </message>
+    <message>
+        <source>of {total}</source>
+        <translation>共 {total}</translation>
+    </message>
+    <message>
+        <source>Storage</source>
+        <translation>存储空间</translation>
+    </message>
+    <message>
+        <source>It had to slow down at some point since it was switched on.</source>
+        <translation>开机以来曾经不得不降速运行过。</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Running for</source>
+        <translation>已运行</translation>
+    </message>
+    <message>
+        <source>Pi on for {time}</source>
+        <translation>树莓派已开机 {time}</translation>
+    </message>
+    <message>
+        <source>People online</source>
+        <translation>在线人数</translation>
+    </message>
+    <message>
+        <source>{count} connections</source>
+        <translation>{count} 个连接</translation>
+    </message>
+    <message>
+        <source>Messages per minute</source>
+        <translation>每分钟消息数</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>Last backup</source>
+        <translation>上次备份</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Roost version</source>
+        <translation>Roost 版本</translation>
+    </message>
+    <message>
+        <source>Only the server&apos;s owner and admins can see the dashboard. Ask the owner if you need to check on the server.</source>
+        <translation>只有服务器的所有者和管理员才能查看服务器状态。如果需要了解服务器的情况，请联系所有者。</translation>
+    </message>
+    <message>
+        <source>Can&apos;t reach the server; showing the last figures from {time}.</source>
+        <translation>无法连接服务器，目前显示的是 {time} 的数据。</translation>
+    </message>
+    <message>
+        <source>{reason} Showing the last figures from {time}.</source>
+        <translation>{reason}目前显示的是 {time} 的数据。</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <source>Dashboard</source>
+        <translation>服务器状态</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <source>Collecting the first figures…</source>
+        <translation>正在收集第一批数据…</translation>
+    </message>
+    <message>
+        <source>Processor (%)</source>
+        <translation>处理器（%）</translation>
+    </message>
+    <message>
+        <source>Memory used (%)</source>
+        <translation>内存占用（%）</translation>
+    </message>
+    <message>
+        <source>Temperature (°C)</source>
+        <translation>温度（°C）</translation>
+    </message>
+    <message>
+        <source>Messages per minute</source>
+        <translation>每分钟消息数</translation>
+    </message>
+    <message>
+        <source>People online</source>
+        <translation>在线人数</translation>
+    </message>
+    <message>
+        <source>Free storage (GB)</source>
+        <translation>剩余空间（GB）</translation>
+    </message>
+    <message>
+        <source>Urgent:</source>
+        <translation>紧急：</translation>
+    </message>
+</context>
+<context>
+    <name>DeleteUserDialog</name>
+    <message>
+        <source>Delete an account</source>
+        <translation>删除账号</translation>
+    </message>
+    <message>
+        <source>Delete {name}’s account?</source>
+        <translation>要删除 {name} 的账号吗？</translation>
+    </message>
+    <message>
+        <source>{name} will be signed out everywhere and can&apos;t sign in again. What they wrote stays in the conversations, shown as “Deleted user”. This can&apos;t be undone; to stop them for a while, switch the account off instead.</source>
+        <translation>{name} 会在所有设备上退出登录，并且再也不能登录。对方发过的内容会保留在聊天中，发送者显示为“Deleted user”（已删除的用户）。此操作无法撤销；如果只是想暂时不让对方登录，请改为停用账号。</translation>
+    </message>
+    <message>
+        <source>To confirm, type their username: {username}</source>
+        <translation>请输入对方的用户名以确认：{username}</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Delete account</source>
+        <translation>删除账号</translation>
     </message>
 </context>
 <context>
@@ -200,7 +733,7 @@
         <translation>冒号后面的数字是端口号，必须在 1 到 65535 之间（Roost 通常使用 8443）。例如：192.168.1.20:8443</translation>
     </message>
     <message>
-        <source>"{text}" does not look like an address. Type the name of your Pi (like raspberrypi.local) or its IP address (like 192.168.1.20).</source>
+        <source>&quot;{text}&quot; does not look like an address. Type the name of your Pi (like raspberrypi.local) or its IP address (like 192.168.1.20).</source>
         <translation>“{text}”看起来不像一个地址。请输入树莓派的名称（如 raspberrypi.local）或它的 IP 地址（如 192.168.1.20）。</translation>
     </message>
     <message>
@@ -208,7 +741,7 @@
         <translation>请输入地址，例如 raspberrypi.local 或 192.168.1.20。</translation>
     </message>
     <message>
-        <source>"{text}" is not a complete IP address. It should be four numbers from 0 to 255 with dots between them, like 192.168.1.20.</source>
+        <source>&quot;{text}&quot; is not a complete IP address. It should be four numbers from 0 to 255 with dots between them, like 192.168.1.20.</source>
         <translation>“{text}”不是完整的 IP 地址。IP 地址由四个 0 到 255 之间的数字组成，中间用点隔开，例如 192.168.1.20。</translation>
     </message>
     <message>
@@ -220,7 +753,7 @@
         <translation>暂时还没有找到。如果树莓派刚开机，请等两分钟；你也可以直接输入它的地址。</translation>
     </message>
     <message>
-        <source>Roost cannot search your network from this computer right now (a firewall or another program may be blocking it). You can still type your Pi's address below, for example raspberrypi.local or 192.168.1.20.</source>
+        <source>Roost cannot search your network from this computer right now (a firewall or another program may be blocking it). You can still type your Pi&apos;s address below, for example raspberrypi.local or 192.168.1.20.</source>
         <translation>Roost 现在无法从这台电脑搜索网络（可能被防火墙或其他程序阻止了）。你仍然可以在下方输入树莓派的地址，例如 raspberrypi.local 或 192.168.1.20。</translation>
     </message>
     <message>
@@ -271,7 +804,7 @@
         <translation>密码没有填写或者太长了（最多 256 个字符）。</translation>
     </message>
     <message>
-        <source>Type the setup code shown on the server's screen, for example 5AGE-V2EQ-ZRP3.</source>
+        <source>Type the setup code shown on the server&apos;s screen, for example 5AGE-V2EQ-ZRP3.</source>
         <translation>请输入服务器屏幕上显示的设置代码，例如 5AGE-V2EQ-ZRP3。</translation>
     </message>
     <message>
@@ -295,11 +828,11 @@
         <translation>这台电脑尝试的次数太多了。请等待{wait}后再试。</translation>
     </message>
     <message>
-        <source>That code is not right, or it has expired. Type the newest code from your authenticator app (check that your phone's clock is correct). If this keeps happening, start again with your password.</source>
+        <source>That code is not right, or it has expired. Type the newest code from your authenticator app (check that your phone&apos;s clock is correct). If this keeps happening, start again with your password.</source>
         <translation>验证码不正确或已过期。请输入身份验证器应用中最新的验证码（并确认手机上的时间准确）。如果一直出现这个问题，请从输入密码开始重新登录。</translation>
     </message>
     <message>
-        <source>This account has been switched off by the server's administrator. Ask them to switch it back on.</source>
+        <source>This account has been switched off by the server&apos;s administrator. Ask them to switch it back on.</source>
         <translation>这个账号已被服务器管理员停用。请联系管理员重新启用。</translation>
     </message>
     <message>
@@ -315,7 +848,7 @@
         <translation>为了你的安全，已为你退出登录：你的登录信息似乎同时在两个地方使用。请重新登录，并建议修改密码。</translation>
     </message>
     <message>
-        <source>This invite can't be used any more: it was already used, was cancelled, or has expired. Ask the person who invited you for a new one.</source>
+        <source>This invite can&apos;t be used any more: it was already used, was cancelled, or has expired. Ask the person who invited you for a new one.</source>
         <translation>这个邀请已经不能用了：它可能已被使用、已被取消或已过期。请让邀请你的人重新发一个。</translation>
     </message>
     <message>
@@ -331,11 +864,11 @@
         <translation>这不是你当前的密码，请重新输入。</translation>
     </message>
     <message>
-        <source>This server has already been set up by someone. If it is yours, sign in with the owner's account instead.</source>
+        <source>This server has already been set up by someone. If it is yours, sign in with the owner&apos;s account instead.</source>
         <translation>这台服务器已经有人设置过了。如果它是你的，请改用所有者的账号登录。</translation>
     </message>
     <message>
-        <source>The setup code is not right. It is shown on the server's screen when it starts (for example 5AGE-V2EQ-ZRP3). Check it and try again.</source>
+        <source>The setup code is not right. It is shown on the server&apos;s screen when it starts (for example 5AGE-V2EQ-ZRP3). Check it and try again.</source>
         <translation>设置代码不正确。服务器启动时会在屏幕上显示设置代码（例如 5AGE-V2EQ-ZRP3）。请核对后再试一次。</translation>
     </message>
     <message>
@@ -347,7 +880,7 @@
         <translation>两步验证的设置还没有开始，请重新开始设置。</translation>
     </message>
     <message>
-        <source>Your account is not allowed to do this. Ask the server's owner.</source>
+        <source>Your account is not allowed to do this. Ask the server&apos;s owner.</source>
         <translation>你的账号没有权限进行这个操作。请联系服务器的所有者。</translation>
     </message>
     <message>
@@ -359,7 +892,7 @@
         <translation>服务器出了点问题。请稍后再试；如果一直这样，请重启服务器（树莓派）后再试。</translation>
     </message>
     <message>
-        <source>Warning: this is not the server you connected to before. Its security certificate has changed, so Roost has stopped and sent nothing to it. This happens when the server was reinstalled or replaced, but it can also mean another device is pretending to be your server. Don't continue unless you know the server was reinstalled; if unsure, ask whoever looks after it.
+        <source>Warning: this is not the server you connected to before. Its security certificate has changed, so Roost has stopped and sent nothing to it. This happens when the server was reinstalled or replaced, but it can also mean another device is pretending to be your server. Don&apos;t continue unless you know the server was reinstalled; if unsure, ask whoever looks after it.
 Expected: {expected}
 Found: {actual}</source>
         <translation>警告：这不是你之前连接过的服务器。它的安全证书变了，所以 Roost 已停止连接，没有向它发送任何信息。服务器重装或更换后会出现这种情况，但也可能是有其他设备在冒充你的服务器。除非你确定服务器重装过，否则请不要继续；如果不确定，请问问负责维护它的人。
@@ -367,7 +900,7 @@ Found: {actual}</source>
 实际：{actual}</translation>
     </message>
     <message>
-        <source>Roost can't reach the server at {address}. Check that the Pi is switched on and that this computer is on the same network (the same Wi-Fi) as the Pi, then try again.</source>
+        <source>Roost can&apos;t reach the server at {address}. Check that the Pi is switched on and that this computer is on the same network (the same Wi-Fi) as the Pi, then try again.</source>
         <translation>Roost 无法连接到 {address} 上的服务器。请确认树莓派已开机，并且这台电脑和树莓派在同一个网络（同一个 Wi-Fi）中，然后再试一次。</translation>
     </message>
     <message>
@@ -379,23 +912,23 @@ Found: {actual}</source>
         <translation>服务器上的 Roost 版本比这个应用旧。请让服务器的所有者更新服务器，然后再试一次。</translation>
     </message>
     <message>
-        <source>Roost doesn't remember this sign-in any more. Please sign in again.</source>
+        <source>Roost doesn&apos;t remember this sign-in any more. Please sign in again.</source>
         <translation>Roost 已经不记得这次登录了，请重新登录。</translation>
     </message>
     <message>
-        <source>Roost doesn't know this server yet. Add it first, then sign in.</source>
+        <source>Roost doesn&apos;t know this server yet. Add it first, then sign in.</source>
         <translation>Roost 还不认识这台服务器。请先添加它，然后再登录。</translation>
     </message>
     <message>
-        <source>That address doesn't look right. Type it like 192.168.1.20 or raspberrypi.local, optionally followed by a colon and the port (for example :8443).</source>
+        <source>That address doesn&apos;t look right. Type it like 192.168.1.20 or raspberrypi.local, optionally followed by a colon and the port (for example :8443).</source>
         <translation>这个地址好像不对。请按 192.168.1.20 或 raspberrypi.local 这样的格式输入，后面可以加上冒号和端口号（例如 :8443）。</translation>
     </message>
     <message>
-        <source>That fingerprint doesn't look right: it is 64 letters and digits (0-9, A-F), often written in pairs separated by colons. Copy it again from the server's screen.</source>
+        <source>That fingerprint doesn&apos;t look right: it is 64 letters and digits (0-9, A-F), often written in pairs separated by colons. Copy it again from the server&apos;s screen.</source>
         <translation>这个指纹好像不对：指纹由 64 个字母和数字（0-9、A-F）组成，通常两个一组，用冒号隔开。请从服务器屏幕上重新复制。</translation>
     </message>
     <message>
-        <source>The server gave an answer Roost doesn't understand. Make sure the address is your Roost server, and that the server and this app are up to date.</source>
+        <source>The server gave an answer Roost doesn&apos;t understand. Make sure the address is your Roost server, and that the server and this app are up to date.</source>
         <translation>服务器返回了 Roost 无法理解的回复。请确认这个地址是你的 Roost 服务器，并且服务器和本应用都已更新到最新版本。</translation>
     </message>
 </context>
@@ -435,6 +968,24 @@ Found: {actual}</source>
     <message>
         <source>The two passwords are not the same.</source>
         <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>HandOverDialog</name>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>HandOverPanel</name>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
     </message>
 </context>
 <context>
@@ -488,7 +1039,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Set up</source>
-        <translation>设置</translation>
+        <translation>开始设置</translation>
     </message>
     <message>
         <source>Sign in</source>
@@ -534,7 +1085,7 @@ Found: {actual}</source>
         <translation>如果这是你的树莓派，请确认。应用会记住它，以后如果它发生变化，会提醒你。（如果想完全确定，可以在树莓派上运行“ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub”，把显示的指纹和这里的核对一下。）</translation>
     </message>
     <message>
-        <source>The device at {host} does not identify itself as the Pi this computer knows. This happens when the Pi's memory card was written anew, but it can also mean that another device is pretending to be your Pi. Nothing was sent to it.</source>
+        <source>The device at {host} does not identify itself as the Pi this computer knows. This happens when the Pi&apos;s memory card was written anew, but it can also mean that another device is pretending to be your Pi. Nothing was sent to it.</source>
         <translation>{host} 上的设备和这台电脑记住的树莓派身份不一致。树莓派的存储卡重新写入过系统后会出现这种情况，但也可能是有其他设备在冒充你的树莓派。没有向它发送任何信息。</translation>
     </message>
     <message>
@@ -656,7 +1207,7 @@ Found: {actual}</source>
         <translation>在你的网络中没有找到名为 {host} 的设备。</translation>
     </message>
     <message>
-        <source>Check the spelling of the name, or type the Pi's address instead (your router's page lists it). Make sure the Pi is switched on and connected.</source>
+        <source>Check the spelling of the name, or type the Pi&apos;s address instead (your router&apos;s page lists it). Make sure the Pi is switched on and connected.</source>
         <translation>请检查名称是否拼写正确，或者改为输入树莓派的地址（可以在路由器的管理页面中找到）。请确认树莓派已开机并已联网。</translation>
     </message>
     <message>
@@ -720,7 +1271,7 @@ Found: {actual}</source>
         <translation>树莓派无法连接互联网，而下载 Roost 的部分组件需要联网。</translation>
     </message>
     <message>
-        <source>Check the Pi's network cable or Wi-Fi and that your internet works, then try again. Restarting the router or the Pi often helps.</source>
+        <source>Check the Pi&apos;s network cable or Wi-Fi and that your internet works, then try again. Restarting the router or the Pi often helps.</source>
         <translation>请检查树莓派的网线或 Wi-Fi，并确认家里的网络正常，然后再试一次。重启路由器或树莓派通常能解决问题。</translation>
     </message>
     <message>
@@ -732,7 +1283,7 @@ Found: {actual}</source>
         <translation>请用 Raspberry Pi Imager 把 Raspberry Pi OS（64 位）写入存储卡，然后再试一次。Roost 需要 Raspberry Pi OS、Debian 12 或更新版本，或者 Ubuntu 22.04 或更新版本。</translation>
     </message>
     <message>
-        <source>This device's processor ({arch}) is too old for Roost.</source>
+        <source>This device&apos;s processor ({arch}) is too old for Roost.</source>
         <translation>这台设备的处理器（{arch}）太旧了，无法运行 Roost。</translation>
     </message>
     <message>
@@ -756,7 +1307,7 @@ Found: {actual}</source>
         <translation>请在树莓派上运行“sudo apt install python3-venv”，然后再试一次。</translation>
     </message>
     <message>
-        <source>The Pi's memory card is nearly full: {free} free, Roost needs {needed}.</source>
+        <source>The Pi&apos;s memory card is nearly full: {free} free, Roost needs {needed}.</source>
         <translation>树莓派的存储卡快满了：只剩 {free} 可用空间，而 Roost 需要 {needed}。</translation>
     </message>
     <message>
@@ -792,7 +1343,7 @@ Found: {actual}</source>
         <translation>树莓派无法下载或安装 Roost 需要的组件。</translation>
     </message>
     <message>
-        <source>Check the Pi's internet connection and free space, then try again.</source>
+        <source>Check the Pi&apos;s internet connection and free space, then try again.</source>
         <translation>请检查树莓派的网络连接和剩余空间，然后再试一次。</translation>
     </message>
     <message>
@@ -850,7 +1401,7 @@ Found: {actual}</source>
 <context>
     <name>Invite</name>
     <message>
-        <source>This doesn't look like a complete Roost invite link. Copy the whole link again from the message you received, or ask for a new invite.</source>
+        <source>This doesn&apos;t look like a complete Roost invite link. Copy the whole link again from the message you received, or ask for a new invite.</source>
         <translation>这看起来不是完整的 Roost 邀请链接。请从收到的消息中重新复制完整的链接，或者请对方重新发一个邀请。</translation>
     </message>
     <message>
@@ -977,10 +1528,662 @@ Found: {actual}</source>
     </message>
 </context>
 <context>
+    <name>People</name>
+    <message>
+        <source>Owner</source>
+        <translation>所有者</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Family member</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>已开启</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>未开启</translation>
+    </message>
+    <message>
+        <source>Switched off</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>Locked for a while</source>
+        <translation>暂时锁定</translation>
+    </message>
+    <message>
+        <source>Waiting for first sign-in</source>
+        <translation>等待首次登录</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Only the owner can add administrators. Add a family member instead.</source>
+        <translation>只有所有者才能添加管理员。请改为添加家庭成员。</translation>
+    </message>
+    <message>
+        <source>Only the owner can change who is an administrator.</source>
+        <translation>只有所有者才能更改谁是管理员。</translation>
+    </message>
+    <message>
+        <source>Only the owner can hand the server over to someone else.</source>
+        <translation>只有所有者才能把服务器转交给别人。</translation>
+    </message>
+    <message>
+        <source>You can&apos;t change this account: administrators manage family members, only the owner manages administrators, and nobody changes the owner or their own account here.</source>
+        <translation>你不能修改这个账号：管理员负责管理家庭成员，只有所有者才能管理管理员；所有者的账号和你自己的账号都不能在这里修改。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名字</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>身份</translation>
+    </message>
+    <message>
+        <source>Two-step sign-in</source>
+        <translation>两步验证</translation>
+    </message>
+    <message>
+        <source>Last signed in</source>
+        <translation>上次登录</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>{name} (you)</source>
+        <translation>{name}（我）</translation>
+    </message>
+    <message>
+        <source>Only the server&apos;s owner and administrators can manage the people on it. Ask the owner if you need something changed.</source>
+        <translation>只有服务器的所有者和管理员才能管理成员。如果需要修改什么，请联系所有者。</translation>
+    </message>
+    <message>
+        <source>This account does not exist any more (perhaps someone else just deleted it). The list has been refreshed.</source>
+        <translation>这个账号已经不存在了（可能刚被别人删除）。列表已刷新。</translation>
+    </message>
+    <message>
+        <source>You can&apos;t do this to your own account here. Use your own settings instead, or ask another administrator.</source>
+        <translation>不能在这里对你自己的账号进行这个操作。请到你自己的设置中修改，或者请另一位管理员帮忙。</translation>
+    </message>
+    <message>
+        <source>Your account is not allowed to do this: administrators manage family members, and only the owner manages administrators.</source>
+        <translation>你的账号没有权限进行这个操作：管理员负责管理家庭成员，只有所有者才能管理管理员。</translation>
+    </message>
+</context>
+<context>
+    <name>PeoplePage</name>
+    <message>
+        <source>People</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>Find someone</source>
+        <translation>查找成员</translation>
+    </message>
+    <message>
+        <source>Invite someone…</source>
+        <translation>邀请家人…</translation>
+    </message>
+    <message>
+        <source>Add a person…</source>
+        <translation>添加成员…</translation>
+    </message>
+    <message>
+        <source>Invite your family</source>
+        <translation>邀请你的家人</translation>
+    </message>
+    <message>
+        <source>Nobody else is on this server yet. Send each person an invite link (they set up their own account), or add them here and give them a one-time password.</source>
+        <translation>这台服务器上还没有其他人。你可以给每个人发一个邀请链接（由他们自己创建账号），也可以在这里直接添加，再把一次性密码告诉他们。</translation>
+    </message>
+    <message>
+        <source>Reset password…</source>
+        <translation>重置密码…</translation>
+    </message>
+    <message>
+        <source>Reset two-step sign-in…</source>
+        <translation>重置两步验证…</translation>
+    </message>
+    <message>
+        <source>Switch off</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Switch on</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Unlock (after too many wrong passwords)</source>
+        <translation>解除锁定（用于密码输错太多次后）</translation>
+    </message>
+    <message>
+        <source>Make administrator</source>
+        <translation>设为管理员</translation>
+    </message>
+    <message>
+        <source>Make family member</source>
+        <translation>设为家庭成员</translation>
+    </message>
+    <message>
+        <source>Hand over ownership…</source>
+        <translation>转让所有权…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>身份</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Let them sign in again</source>
+        <translation>允许对方重新登录</translation>
+    </message>
+    <message>
+        <source>Stop them signing in, and sign them out everywhere, until switched on</source>
+        <translation>禁止对方登录，并让对方在所有设备上退出登录，直到重新启用</translation>
+    </message>
+    <message>
+        <source>New password for {name}</source>
+        <translation>{name} 的新密码</translation>
+    </message>
+    <message>
+        <source>Give this one-time password to {name}. They sign in with their username “{username}” and this password (typed exactly, dashes included), then choose their own. Their devices have been signed out. It is shown only now.</source>
+        <translation>请把这个一次性密码告诉 {name}。对方用用户名“{username}”和这个密码登录（要完全照样输入，包括短横线），然后设置自己的密码。对方的设备都已退出登录。这个密码只显示这一次。</translation>
+    </message>
+    <message>
+        <source>Two-step sign-in reset for {name}</source>
+        <translation>已为 {name} 重置两步验证</translation>
+    </message>
+    <message>
+        <source>Two-step sign-in is now off for {name}, and their devices have been signed out. Give them this one-time code: they sign in with their usual password, and type this code when asked for the code from their phone. It works once, for 7 days. Afterwards they can switch two-step sign-in on again.</source>
+        <translation>{name} 的两步验证已关闭，对方的设备都已退出登录。请把这个一次性验证码告诉对方：对方用平常的密码登录，在要求输入手机验证码时，输入这个验证码即可。它只能使用一次，7 天内有效。之后对方可以重新开启两步验证。</translation>
+    </message>
+    <message>
+        <source>{name} is switched off: they can&apos;t sign in, and their devices are signed out.</source>
+        <translation>{name} 的账号已停用：对方无法登录，所有设备都已退出登录。</translation>
+    </message>
+    <message>
+        <source>{name} can sign in again.</source>
+        <translation>{name} 可以重新登录了。</translation>
+    </message>
+    <message>
+        <source>{name} is now an administrator.</source>
+        <translation>{name} 现在是管理员了。</translation>
+    </message>
+    <message>
+        <source>{name} is now a family member.</source>
+        <translation>{name} 现在是家庭成员了。</translation>
+    </message>
+    <message>
+        <source>Hand over ownership</source>
+        <translation>转让所有权</translation>
+    </message>
+    <message>
+        <source>Make {name} the owner of this server? They will be able to manage everyone, you included, and you become an administrator. Only they can hand it back.</source>
+        <translation>要让 {name} 成为这台服务器的所有者吗？对方将可以管理所有人（包括你），你会变成管理员。只有对方才能把所有权转回给你。</translation>
+    </message>
+    <message>
+        <source>Hand over</source>
+        <translation>转让</translation>
+    </message>
+    <message>
+        <source>{name} is now the owner. You are an administrator.</source>
+        <translation>{name} 现在是所有者了，你现在是管理员。</translation>
+    </message>
+    <message>
+        <source>{name}’s account was deleted.</source>
+        <translation>{name} 的账号已删除。</translation>
+    </message>
+</context>
+<context>
     <name>QrCode</name>
     <message>
         <source>QR code</source>
         <translation>二维码</translation>
+    </message>
+</context>
+<context>
+    <name>ServerPage</name>
+    <message>
+        <source>Only the server&apos;s owner and administrators can change its settings and backups. Ask the owner if you need something changed.</source>
+        <translation>只有服务器的所有者和管理员才能修改设置和备份。如果需要修改什么，请联系所有者。</translation>
+    </message>
+    <message>
+        <source>Download stopped. Download again to continue where it stopped.</source>
+        <translation>下载已停止。再次下载会从中断的地方继续。</translation>
+    </message>
+    <message>
+        <source>The file could not be saved on this computer: {reason}</source>
+        <translation>无法把文件保存到这台电脑上：{reason}</translation>
+    </message>
+    <message>
+        <source>Another backup or check is running. Wait until it has finished, then try again.</source>
+        <translation>另一个备份或检查正在进行中。请等它完成后再试。</translation>
+    </message>
+    <message>
+        <source>This backup is not in the backup folder any more.</source>
+        <translation>这个备份已经不在备份文件夹里了。</translation>
+    </message>
+    <message>
+        <source>The backup folder must be a full path of a folder that exists on the server (like /media/usb), outside the server&apos;s own data folder.</source>
+        <translation>备份文件夹必须是服务器上一个已存在文件夹的完整路径（例如 /media/usb），并且不能在服务器自己的数据文件夹内。</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>操作记录</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>关于</translation>
+    </message>
+    <message>
+        <source>Anyone with an invite link</source>
+        <translation>任何有邀请链接的人</translation>
+    </message>
+    <message>
+        <source>Only people an admin adds</source>
+        <translation>仅限管理员添加的人</translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <source> GB</source>
+        <translation> GB</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Forever</source>
+        <translation>永久</translation>
+    </message>
+    <message>
+        <source>Show who is online</source>
+        <translation>显示谁在线</translation>
+    </message>
+    <message>
+        <source>Show who is typing</source>
+        <translation>显示谁正在输入</translation>
+    </message>
+    <message>
+        <source>Everyone must use two-step sign-in</source>
+        <translation>所有人都必须使用两步验证</translation>
+    </message>
+    <message>
+        <source>One address or network per line</source>
+        <translation>每行一个地址或网段</translation>
+    </message>
+    <message>
+        <source>Computers at these addresses are never slowed down or locked out after wrong passwords. Leave the home network here.</source>
+        <translation>来自这些地址的电脑即使输错密码，也不会被限速或锁定。请把家里的网络保留在这里。</translation>
+    </message>
+    <message>
+        <source>Save settings</source>
+        <translation>保存设置</translation>
+    </message>
+    <message>
+        <source>Undo changes</source>
+        <translation>撤销更改</translation>
+    </message>
+    <message>
+        <source>A restore is ready and will be applied the next time the server starts. Restart the server (or the Raspberry Pi) when nobody is chatting.</source>
+        <translation>恢复已准备好，会在服务器下次启动时进行。请在没人聊天的时候重启服务器（或树莓派）。</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>立即备份</translation>
+    </message>
+    <message>
+        <source>Passphrase (at least 10 characters)</source>
+        <translation>备份密码（至少 10 个字符）</translation>
+    </message>
+    <message>
+        <source>The same passphrase again</source>
+        <translation>再次输入备份密码</translation>
+    </message>
+    <message>
+        <source>Backups on the server</source>
+        <translation>服务器上的备份</translation>
+    </message>
+    <message>
+        <source>No backups yet — make the first one now.</source>
+        <translation>还没有备份，现在就做第一个备份吧。</translation>
+    </message>
+    <message>
+        <source>Made</source>
+        <translation>制作时间</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>This backup&apos;s passphrase</source>
+        <translation>这个备份的备份密码</translation>
+    </message>
+    <message>
+        <source>Check it</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Restore…</source>
+        <translation>恢复…</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>下载…</translation>
+    </message>
+    <message>
+        <source>Stop download</source>
+        <translation>停止下载</translation>
+    </message>
+    <message>
+        <source>Daily backup</source>
+        <translation>每日备份</translation>
+    </message>
+    <message>
+        <source>Back up every day</source>
+        <translation>每天自动备份</translation>
+    </message>
+    <message>
+        <source>:00</source>
+        <translation>:00</translation>
+    </message>
+    <message>
+        <source> backups</source>
+        <translation> 个备份</translation>
+    </message>
+    <message>
+        <source>The default folder beside the server</source>
+        <translation>服务器默认的备份文件夹</translation>
+    </message>
+    <message>
+        <source>New passphrase (leave empty to keep)</source>
+        <translation>新的备份密码（留空则不修改）</translation>
+    </message>
+    <message>
+        <source>At</source>
+        <translation>备份时间</translation>
+    </message>
+    <message>
+        <source>Keep the newest</source>
+        <translation>保留最近的</translation>
+    </message>
+    <message>
+        <source>Folder on the Pi</source>
+        <translation>树莓派上的文件夹</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>备份密码</translation>
+    </message>
+    <message>
+        <source>Save schedule</source>
+        <translation>保存计划</translation>
+    </message>
+    <message>
+        <source>Everything (debug)</source>
+        <translation>全部（调试）</translation>
+    </message>
+    <message>
+        <source>Information and up</source>
+        <translation>信息及以上</translation>
+    </message>
+    <message>
+        <source>Warnings and errors</source>
+        <translation>警告和错误</translation>
+    </message>
+    <message>
+        <source>Errors only</source>
+        <translation>仅错误</translation>
+    </message>
+    <message>
+        <source>Critical only</source>
+        <translation>仅严重错误</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Save as text…</source>
+        <translation>另存为文本…</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>No log lines at this level.</source>
+        <translation>这个级别下没有日志。</translation>
+    </message>
+    <message>
+        <source>What administrators and the server changed, newest first.</source>
+        <translation>管理员和服务器所做的更改，最新的在最前面。</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>From address</source>
+        <translation>来源地址</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名字</translation>
+    </message>
+    <message>
+        <source>Roost version</source>
+        <translation>Roost 版本</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Not saved yet:</source>
+        <translation>尚未保存：</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>Nothing had changed.</source>
+        <translation>没有任何更改。</translation>
+    </message>
+    <message>
+        <source>Restore this backup?</source>
+        <translation>要恢复这个备份吗？</translation>
+    </message>
+    <message>
+        <source>Restore at next start</source>
+        <translation>下次启动时恢复</translation>
+    </message>
+    <message>
+        <source>Save the backup</source>
+        <translation>保存备份</translation>
+    </message>
+    <message>
+        <source>Downloading {name}…</source>
+        <translation>正在下载 {name}…</translation>
+    </message>
+    <message>
+        <source>Saved to {path}.</source>
+        <translation>已保存到 {path}。</translation>
+    </message>
+    <message>
+        <source>Schedule saved.</source>
+        <translation>计划已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>ServerSettings</name>
+    <message>
+        <source>Server name</source>
+        <translation>服务器名称</translation>
+    </message>
+    <message>
+        <source>Who can join</source>
+        <translation>谁可以加入</translation>
+    </message>
+    <message>
+        <source>Largest file</source>
+        <translation>最大文件</translation>
+    </message>
+    <message>
+        <source>Space per person</source>
+        <translation>每人空间</translation>
+    </message>
+    <message>
+        <source>Keep messages</source>
+        <translation>消息保存时间</translation>
+    </message>
+    <message>
+        <source>Show who is online</source>
+        <translation>显示谁在线</translation>
+    </message>
+    <message>
+        <source>Show who is typing</source>
+        <translation>显示谁正在输入</translation>
+    </message>
+    <message>
+        <source>Require two-step sign-in</source>
+        <translation>要求两步验证</translation>
+    </message>
+    <message>
+        <source>Trusted addresses</source>
+        <translation>信任的地址</translation>
+    </message>
+    <message>
+        <source>Give the server a name of 1 to 64 characters.</source>
+        <translation>请给服务器起一个 1 到 64 个字符的名字。</translation>
+    </message>
+    <message>
+        <source>The largest file must be at least 1 MB and at most 1,048,576 MB.</source>
+        <translation>最大文件必须在 1 MB 到 1,048,576 MB 之间。</translation>
+    </message>
+    <message>
+        <source>The space per person must be 0 (no limit) or a positive number.</source>
+        <translation>每人空间必须是 0（不限）或一个正数。</translation>
+    </message>
+    <message>
+        <source>Keep messages for 0 (forever) to {max} days.</source>
+        <translation>消息保存时间可以是 0（永久）到 {max} 天。</translation>
+    </message>
+    <message>
+        <source>Each trusted address must be an address or network, one per line, like 192.168.1.20 or 192.168.1.0/24.</source>
+        <translation>每个信任的地址都必须是一个地址或网段，每行一个，例如 192.168.1.20 或 192.168.1.0/24。</translation>
+    </message>
+    <message>
+        <source>This value was not accepted. Check it and try again.</source>
+        <translation>这个值不符合要求，请检查后再试。</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>开</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source>{n} MB</source>
+        <translation>{n} MB</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>{n} GB</source>
+        <translation>{n} GB</translation>
+    </message>
+    <message>
+        <source>forever</source>
+        <translation>永久</translation>
+    </message>
+    <message>
+        <source>{n} days</source>
+        <translation>{n} 天</translation>
+    </message>
+    <message>
+        <source>only people admins add</source>
+        <translation>仅限管理员添加的人</translation>
+    </message>
+    <message>
+        <source>anyone with an invite</source>
+        <translation>任何有邀请的人</translation>
+    </message>
+    <message>
+        <source>{label}: {old} → {new}</source>
+        <translation>{label}：{old} → {new}</translation>
     </message>
 </context>
 <context>
@@ -1029,7 +2232,7 @@ Found: {actual}</source>
         <translation>首页</translation>
     </message>
     <message>
-        <source>Sign-ins are kept in this computer's password store ({store}).</source>
+        <source>Sign-ins are kept in this computer&apos;s password store ({store}).</source>
         <translation>登录信息保存在这台电脑的密码库中（{store}）。</translation>
     </message>
     <message>
@@ -1039,6 +2242,14 @@ Found: {actual}</source>
     <message>
         <source>You were signed out of a server; sign in again to continue.</source>
         <translation>你已从一台服务器退出登录，请重新登录后继续。</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>服务器状态</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>成员</translation>
     </message>
     <message>
         <source>Address</source>
