@@ -38,6 +38,7 @@ from ui.main_window import MainWindow
 from ui.pages.dashboard import DashboardPage
 from ui.pages.home import HomePage
 from ui.pages.people import PeoplePage
+from ui.pages.server import ServerPage
 from ui.pages.settings import SettingsPage
 from ui.theme import apply_theme
 from ui.wizards.claim import ClaimDialog
@@ -109,7 +110,7 @@ class Shell:
         self.home_page: HomePage | None = None
         # The admin pages (dashboard, people) follow one admin account: the latest signed in.
         self.admin_account: Account | None = None
-        self._admin_pages: list[DashboardPage | PeoplePage] = []
+        self._admin_pages: list[DashboardPage | PeoplePage | ServerPage] = []
         self._unsubscribe = [
             self.home.changed.subscribe(self._on_home_changed),
             self.servers.events.subscribe(self._on_servers_changed),
@@ -257,7 +258,7 @@ class Shell:
         old, self._admin_pages = self._admin_pages, []
         for page in old:
             tasks.spawn(page.stop(), name="admin-page-stop")
-        for key in ("dashboard", "people"):
+        for key in ("dashboard", "people", "server"):
             if self.window.has_page(key):
                 self.window.remove_page(key)
         if account is not None:
@@ -266,13 +267,17 @@ class Shell:
     def _add_admin_pages(self, account: Account) -> None:
         dashboard = DashboardPage(account)
         people = PeoplePage(account)
+        server = ServerPage(account)
         self.window.add_page(
             "dashboard", QCoreApplication.translate("Shell", "Dashboard"), "server", dashboard
         )
         self.window.add_page(
             "people", QCoreApplication.translate("Shell", "People"), "user", people
         )
-        self._admin_pages = [dashboard, people]
+        self.window.add_page(
+            "server", QCoreApplication.translate("Shell", "Server"), "settings", server
+        )
+        self._admin_pages = [dashboard, people, server]
         for page in self._admin_pages:
             tasks.spawn(page.start(), name=f"{type(page).__name__}-start", on_error=self.show_error)
 

@@ -31,6 +31,10 @@
 <context>
     <name>Audit</name>
     <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
         <source>changed the settings: {fields}</source>
         <translation>修改了设置：{fields}</translation>
     </message>
@@ -2250,6 +2254,10 @@ Found: {actual}</source>
     <message>
         <source>People</source>
         <translation>成员</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
     </message>
     <message>
         <source>Address</source>

@@ -109,7 +109,7 @@ async def test_install_then_claim_from_the_home_list(
     home = shell.home_page
     assert home is not None and [r.row.display_name for r in home.account_rows] == ["Mum"]
     assert home.account_rows[0].invite.isVisibleTo(home)  # the owner may invite
-    assert shell.window.has_page("dashboard") and shell.window.has_page("people")
+    assert all(shell.window.has_page(k) for k in ("dashboard", "people", "server"))
     # The server is remembered, pinned to what the installer read on the Pi.
     known = shell.servers.all()
     assert [s.fingerprint for s in known] == [outcome.fingerprint]

@@ -1,0 +1,1 @@
+"""The admin Server page's logic: settings, backups, logs and the audit log."""
