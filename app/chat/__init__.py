@@ -1,0 +1,1 @@
+"""The chat client's core without widgets: connection, local cache, outbox, search."""
