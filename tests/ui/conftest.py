@@ -30,6 +30,7 @@ from app.servers import KnownServers  # noqa: E402
 from tests.helpers.keyring_memory import MemoryKeyring  # noqa: E402
 from tests.ui.helpers import ThreadServer, thread_server  # noqa: E402
 from ui.main import new_loop  # noqa: E402
+from ui.wizards.claim import ClaimDialog  # noqa: E402
 from ui.wizards.step_dialog import StepDialog  # noqa: E402
 
 
@@ -68,6 +69,27 @@ async def proceed(dialog: StepDialog) -> None:
     """Presses Continue once the dialog has finished its previous step."""
     await until(lambda: not dialog.busy.isVisible(), what="the previous step to finish")
     dialog.continue_button.click()
+
+
+async def claim_without_2fa(
+    c: ClaimDialog, *, server: str, name: str, username: str, password: str
+) -> None:
+    """Walks an open claim wizard from its first page to the end, skipping two-step sign-in."""
+    await proceed(c)
+    await until(lambda: c.stack.currentWidget() is c.account_page or c.error.isVisible())
+    assert not c.error.isVisible(), c.error.text()
+    c.server_name.edit.setText(server)
+    c.display_name.edit.setText(name)
+    c.username.edit.setText(username)
+    c.password.edit.setText(password)
+    c.repeat.edit.setText(password)
+    await proceed(c)
+    await until(lambda: c.stack.currentWidget() is c.tfa_page or c.error.isVisible())
+    assert not c.error.isVisible(), c.error.text()
+    c.tfa_enable.setChecked(False)
+    await proceed(c)  # skip 2FA
+    await until(lambda: c.stack.currentWidget() is c.done_page)
+    await proceed(c)
 
 
 @pytest.fixture

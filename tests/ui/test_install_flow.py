@@ -18,7 +18,7 @@ from app.provision.bundle import PACKAGING, Bundle
 from app.provision.installer import Installer
 from tests.helpers.keyring_memory import MemoryKeyring
 from tests.helpers.ssh_pi import PASSWORD, USERNAME, SandboxPi
-from tests.ui.conftest import proceed, until
+from tests.ui.conftest import claim_without_2fa, proceed, until
 from ui.shell import Shell
 from ui.widgets.step_list import StepState
 from ui.wizards.claim import ClaimDialog
@@ -90,21 +90,9 @@ async def test_install_then_claim_from_the_home_list(
     c = _dialog(shell, ClaimDialog)
     assert isinstance(c, ClaimDialog)
     assert not c.setup_code.isVisibleTo(c)
-    await proceed(c)
-    await until(lambda: c.stack.currentWidget() is c.account_page or c.error.isVisible())
-    assert not c.error.isVisible(), c.error.text()
-    c.server_name.edit.setText("Chen family")
-    c.display_name.edit.setText("Mum")
-    c.username.edit.setText("mum")
-    c.password.edit.setText(OWNER_PASSWORD)
-    c.repeat.edit.setText(OWNER_PASSWORD)
-    await proceed(c)
-    await until(lambda: c.stack.currentWidget() is c.tfa_page or c.error.isVisible())
-    assert not c.error.isVisible(), c.error.text()
-    c.tfa_enable.setChecked(False)
-    await proceed(c)  # skip 2FA
-    await until(lambda: c.stack.currentWidget() is c.done_page)
-    await proceed(c)
+    await claim_without_2fa(
+        c, server="Chen family", name="Mum", username="mum", password=OWNER_PASSWORD
+    )
     await until(lambda: any(k.endswith("/mum") for k in shell.accounts), what="signed in")
     home = shell.home_page
     assert home is not None and [r.row.display_name for r in home.account_rows] == ["Mum"]

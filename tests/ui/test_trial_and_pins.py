@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.accounts.credentials import Credentials
 from app.paths import AppPaths
 from tests.helpers.keyring_memory import MemoryKeyring
-from tests.ui.conftest import proceed, until
+from tests.ui.conftest import claim_without_2fa, until
 from tests.ui.helpers import thread_server
 from ui.dialogs.sign_in import SignInDialog
 from ui.shell import Shell
@@ -33,22 +33,8 @@ def _visible(shell: Shell, kind: type) -> object | None:
     return found[-1] if found else None
 
 
-async def _claim(shell: Shell, c: ClaimDialog) -> None:
-    await proceed(c)
-    await until(lambda: c.stack.currentWidget() is c.account_page or c.error.isVisible())
-    assert not c.error.isVisible(), c.error.text()
-    c.server_name.edit.setText("Our family")
-    c.display_name.edit.setText("Dad")
-    c.username.edit.setText("dad")
-    c.password.edit.setText(PASSWORD)
-    c.repeat.edit.setText(PASSWORD)
-    await proceed(c)
-    await until(lambda: c.stack.currentWidget() is c.tfa_page or c.error.isVisible())
-    assert not c.error.isVisible(), c.error.text()
-    c.tfa_enable.setChecked(False)
-    await proceed(c)
-    await until(lambda: c.stack.currentWidget() is c.done_page)
-    await proceed(c)
+async def _claim(c: ClaimDialog) -> None:
+    await claim_without_2fa(c, server="Our family", name="Dad", username="dad", password=PASSWORD)
 
 
 @pytest.mark.timeout(180)
@@ -60,7 +46,7 @@ async def test_try_roost_on_this_computer(qtbot: QtBot, app_paths: AppPaths) -> 
         c = _visible(shell, ClaimDialog)
         assert isinstance(c, ClaimDialog)
         assert not c.setup_code.isVisibleTo(c)  # read from this computer's own files
-        await _claim(shell, c)
+        await _claim(c)
         await until(lambda: bool(shell.accounts), what="signed in")
         assert shell.trial.running
         assert (app_paths.data / "trial-server" / "roost.db").exists()
@@ -84,7 +70,7 @@ async def test_a_changed_certificate_is_refused(
         c = _visible(shell, ClaimDialog)
         assert isinstance(c, ClaimDialog)
         c.setup_code.edit.setText(srv.setup_code())
-        await _claim(shell, c)
+        await _claim(c)
         await until(lambda: bool(shell.accounts), what="signed in")
         server_id = next(iter(shell.accounts.values())).server_id
         for account in list(shell.accounts.values()):
