@@ -163,3 +163,4 @@ def test_cache_survives_reopening(tmp_path: Path) -> None:
     again = ChatCache(tmp_path / "c.db")
     assert [m.seq for m in again.messages(1)] == [1]
     assert again.cursors() == {1: 1}
+    again.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,23 @@ from app.chat.outbox import Outbox, OutboxState
 
 
 @pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
+def caches() -> Iterator[Callable[[Path], ChatCache]]:
+    """Opens caches for a test and closes every one of them afterwards."""
+    opened: list[ChatCache] = []
+
+    def open_cache(path: Path) -> ChatCache:
+        opened.append(ChatCache(path))
+        return opened[-1]
+
+    yield open_cache
+    for cache in opened:
+        cache.close()
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, caches: Callable[[Path], ChatCache]) -> Outbox:
     counter = itertools.count(1)
-    return Outbox(ChatCache(tmp_path / "c.db"), new_client_id=lambda: f"id-{next(counter)}")
+    return Outbox(caches(tmp_path / "c.db"), new_client_id=lambda: f"id-{next(counter)}")
 
 
 def test_pending_then_sent_files_the_event_once(outbox: Outbox, tmp_path: Path) -> None:
@@ -33,16 +48,16 @@ def test_pending_then_sent_files_the_event_once(outbox: Outbox, tmp_path: Path) 
     assert outbox.items(1) == [] and len(outbox.items(1, include_sent=True)) == 1
 
 
-def test_uuid_client_ids_by_default(tmp_path: Path) -> None:
-    box = Outbox(ChatCache(tmp_path / "c.db"))
+def test_uuid_client_ids_by_default(tmp_path: Path, caches: Callable[[Path], ChatCache]) -> None:
+    box = Outbox(caches(tmp_path / "c.db"))
     a, b = box.add(1, "message/send", {"text": "a"}), box.add(1, "message/send", {"text": "b"})
     assert len(a.client_id) == 36 and a.client_id != b.client_id
 
 
-def test_pending_survives_a_restart(tmp_path: Path) -> None:
-    box = Outbox(ChatCache(tmp_path / "c.db"))
+def test_pending_survives_a_restart(tmp_path: Path, caches: Callable[[Path], ChatCache]) -> None:
+    box = Outbox(caches(tmp_path / "c.db"))
     item = box.add(2, "message/react", {"seq": 5, "emoji": "👍", "remove": False})
-    reopened = Outbox(ChatCache(tmp_path / "c.db"))
+    reopened = Outbox(caches(tmp_path / "c.db"))
     assert [p.client_id for p in reopened.pending()] == [item.client_id]
     event = reopened.pending()[0].as_event(1, 6, 1.0)
     assert (event.kind, event.target_seq, event.content) == (
