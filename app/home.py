@@ -17,6 +17,9 @@ from app.events import Emitter
 from app.net.address import InvalidAddress, parse_address
 from app.servers import KnownServer
 
+# What a server calls itself before it is claimed (server/runtime.py): "Roost on <hostname>".
+_DEFAULT_NAME_PREFIX = "Roost on "
+
 
 class EntryKind(StrEnum):
     """Where an entry comes from, which decides the section it is shown in."""
@@ -164,11 +167,18 @@ class HomeList:
             if s.hostname and s.hostname.lower() != s.host.lower():
                 where = f"{s.hostname} ({where})"
             detail = f"{where} · {state}"
+            title = s.name
+            if not s.claimed and title.startswith(_DEFAULT_NAME_PREFIX):
+                # An unclaimed server's name is the server's English default: say it in the
+                # app's language until the owner chooses a name.
+                title = QCoreApplication.translate("Home", "Roost on {host}").format(
+                    host=title[len(_DEFAULT_NAME_PREFIX) :]
+                )
             rows.append(
                 HomeEntry(
                     key=f"server:{s.server_id}",
                     kind=EntryKind.SERVER,
-                    title=s.name,
+                    title=title,
                     detail=detail,
                     action=Action.SIGN_IN if s.claimed else Action.CLAIM,
                     host=s.host,

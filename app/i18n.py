@@ -68,6 +68,8 @@ class Translations:
         app = QCoreApplication.instance()
         uninstall_all()
         self.language = language
+        # Dates and numbers in the chosen language too (not the C locale of a bare session).
+        QLocale.setDefault(QLocale(language if language != "en" else "en_GB"))
         if language == "en":
             return True
         ok = True

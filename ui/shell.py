@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.accounts.account import Account, SignedOut
-from app.accounts.credentials import Credentials
+from app.accounts.credentials import Credentials, store_name
 from app.accounts.session import AccountFlows, AccountsEvent, SignedIn
 from app.discovery.browser import Discovery
 from app.discovery.probe import port_open
@@ -147,7 +147,7 @@ class Shell:
             secrets_status=keyring.explanation
             or QCoreApplication.translate(
                 "Shell", "Sign-ins are kept in this computer's password store ({store})."
-            ).format(store=keyring.backend),
+            ).format(store=store_name(keyring.backend)),
             data_dir=str(self.paths.data),
             version=__version__,
         )
@@ -269,13 +269,13 @@ class Shell:
         people = PeoplePage(account)
         server = ServerPage(account)
         self.window.add_page(
-            "dashboard", QCoreApplication.translate("Shell", "Dashboard"), "server", dashboard
+            "dashboard", QCoreApplication.translate("Shell", "Dashboard"), "chart", dashboard
         )
         self.window.add_page(
-            "people", QCoreApplication.translate("Shell", "People"), "user", people
+            "people", QCoreApplication.translate("Shell", "People"), "people", people
         )
         self.window.add_page(
-            "server", QCoreApplication.translate("Shell", "Server"), "settings", server
+            "server", QCoreApplication.translate("Shell", "Server"), "server", server
         )
         self._admin_pages = [dashboard, people, server]
         for page in self._admin_pages:
@@ -467,6 +467,7 @@ class Shell:
         """Runs the claim wizard."""
         dialog = ClaimDialog(ClaimWizard(target, self.flows), parent=self.window)
         await run_dialog(dialog)
+        self._show_accounts()  # two-step sign-in may have been turned on in the wizard
         return dialog.wizard.account
 
     async def sign_in_known(self, server_id: str, name: str) -> Account | None:

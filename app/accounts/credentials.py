@@ -135,3 +135,21 @@ class Credentials:
             pass  # nothing was stored
         except keyring.errors.KeyringError as exc:
             log.warning("the keyring could not forget a sign-in: %s", exc)
+
+
+# What people call the password stores behind keyring's backend classes.
+_STORE_NAMES = (
+    ("SecretService", "GNOME Keyring (Secret Service)"),
+    ("kwallet", "KWallet"),
+    ("Windows", "Windows Credential Manager"),
+    ("macOS", "macOS Keychain"),
+    ("libsecret", "GNOME Keyring (libsecret)"),
+)
+
+
+def store_name(backend: str) -> str:
+    """A keyring backend's class path as the name of the password store it uses."""
+    for marker, name in _STORE_NAMES:
+        if marker.lower() in backend.lower():
+            return name
+    return backend

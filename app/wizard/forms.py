@@ -67,7 +67,12 @@ def password_problem(
         ).format(n=min_length)
     if len(password) > 256:
         return QCoreApplication.translate("Forms", "Please keep the password to 256 characters.")
-    if password != repeat:
+    return None
+
+
+def repeat_problem(password: str, repeat: str) -> str | None:
+    """Why the second password does not confirm the first, or None."""
+    if password and password != repeat:
         return QCoreApplication.translate("Forms", "The two passwords are not the same.")
     return None
 
@@ -79,6 +84,7 @@ def account_problems(form: AccountForm, min_password: int = DEFAULT_PASSWORD_MIN
         ("display_name", name_problem(form.display_name)),
         ("username", username_problem(form.username)),
         ("password", password_problem(form.password, form.repeat, min_password)),
+        ("repeat", repeat_problem(form.password, form.repeat)),
     ):
         if problem is not None:
             problems[name] = problem

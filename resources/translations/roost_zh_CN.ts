@@ -48,39 +48,39 @@
     </message>
     <message>
         <source>added {name}</source>
-        <translation>添加了 {name}</translation>
+        <translation>添加了{name}</translation>
     </message>
     <message>
         <source>switched off {name}&apos;s account</source>
-        <translation>停用了 {name} 的账号</translation>
+        <translation>停用了{name}的账号</translation>
     </message>
     <message>
         <source>switched on {name}&apos;s account</source>
-        <translation>启用了 {name} 的账号</translation>
+        <translation>启用了{name}的账号</translation>
     </message>
     <message>
         <source>gave {name} a new one-time password</source>
-        <translation>为 {name} 生成了新的一次性密码</translation>
+        <translation>为{name}生成了新的一次性密码</translation>
     </message>
     <message>
         <source>turned off two-step sign-in for {name}</source>
-        <translation>关闭了 {name} 的两步验证</translation>
+        <translation>关闭了{name}的两步验证</translation>
     </message>
     <message>
         <source>handed the ownership to {name}</source>
-        <translation>把所有权转让给了 {name}</translation>
+        <translation>把所有权转让给了{name}</translation>
     </message>
     <message>
         <source>made {name} an administrator</source>
-        <translation>将 {name} 设为管理员</translation>
+        <translation>将{name}设为管理员</translation>
     </message>
     <message>
         <source>made {name} a family member</source>
-        <translation>将 {name} 设为家庭成员</translation>
+        <translation>将{name}设为家庭成员</translation>
     </message>
     <message>
         <source>deleted {name}&apos;s account</source>
-        <translation>删除了 {name} 的账号</translation>
+        <translation>删除了{name}的账号</translation>
     </message>
     <message>
         <source>made an invite link</source>
@@ -108,11 +108,11 @@
     </message>
     <message>
         <source>{name}&apos;s account was locked after wrong passwords</source>
-        <translation>{name} 的账号因密码输错被锁定</translation>
+        <translation>{name}的账号因密码输错被锁定</translation>
     </message>
     <message>
         <source>a stolen sign-in of {name} was blocked</source>
-        <translation>拦截了一次盗用 {name} 登录信息的尝试</translation>
+        <translation>拦截了一次盗用{name}登录信息的尝试</translation>
     </message>
     <message>
         <source>tried to make a backup, which failed</source>
@@ -159,7 +159,7 @@
     <name>Backups</name>
     <message>
         <source>The passphrase must be at least {n} characters long.</source>
-        <translation>备份密码至少需要 {n} 个字符。</translation>
+        <translation>备份密码至少需要{n}个字符。</translation>
     </message>
     <message>
         <source>The passphrase is too long.</source>
@@ -171,7 +171,7 @@
     </message>
     <message>
         <source>Type the passphrase this backup was made with (at least {n} characters).</source>
-        <translation>请输入制作这个备份时使用的备份密码（至少 {n} 个字符）。</translation>
+        <translation>请输入制作这个备份时使用的备份密码（至少{n}个字符）。</translation>
     </message>
     <message>
         <source>Write this passphrase down and keep it somewhere safe. Without it, nobody — not even you — can open the backup.</source>
@@ -219,7 +219,7 @@
     </message>
     <message>
         <source>The backup is complete and can be restored. It was made on {when} and holds {users} accounts, {messages} messages and events, and {files} files.</source>
-        <translation>这个备份完整，可以用来恢复。它制作于 {when}，包含 {users} 个账号、{messages} 条消息和事件，以及 {files} 个文件。</translation>
+        <translation>这个备份完整，可以用来恢复。它制作于{when}，包含{users}个账号、{messages}条消息和事件，以及{files}个文件。</translation>
     </message>
     <message>
         <source>That passphrase does not open this backup. Check it (capital letters matter) and try again.</source>
@@ -251,7 +251,7 @@
     </message>
     <message>
         <source> The last good one is from {when}.</source>
-        <translation>最近一次成功的备份是在 {when}。</translation>
+        <translation>最近一次成功的备份是在{when}。</translation>
     </message>
     <message>
         <source>The last backup, on {when}, failed.</source>
@@ -444,7 +444,7 @@
     </message>
     <message>
         <source>{server} is ready, and you are signed in as {name}. Next, invite your family: each person gets a link that sets up their account.</source>
-        <translation>{server} 已经准备好了，你已用 {name} 的身份登录。接下来邀请家人吧：每人会收到一个链接，用来创建自己的账号。</translation>
+        <translation>{server}已经准备好了，你已用{name}的身份登录。接下来邀请家人吧：每人会收到一个链接，用来创建自己的账号。</translation>
     </message>
     <message>
         <source>All set</source>
@@ -495,11 +495,11 @@
     </message>
     <message>
         <source>Give this one-time password to {name}, together with the username “{username}”. They type it exactly as shown (dashes included) the first time they sign in, and then choose their own password. It is shown only now.</source>
-        <translation>请把这个一次性密码和用户名“{username}”一起告诉 {name}。对方第一次登录时要完全照样输入（包括短横线），然后设置自己的密码。这个密码只显示这一次。</translation>
+        <translation>请把这个一次性密码和用户名“{username}”一起告诉{name}。对方第一次登录时要完全照样输入（包括短横线），然后设置自己的密码。这个密码只显示这一次。</translation>
     </message>
     <message>
         <source>{name} can now sign in</source>
-        <translation>{name} 现在可以登录了</translation>
+        <translation>{name}现在可以登录了</translation>
     </message>
     <message>
         <source>Done</source>
@@ -521,15 +521,15 @@
     <name>Dashboard</name>
     <message>
         <source>{days} d {hours} h</source>
-        <translation>{days} 天 {hours} 小时</translation>
+        <translation>{days}天{hours}小时</translation>
     </message>
     <message>
         <source>{hours} h {minutes} min</source>
-        <translation>{hours} 小时 {minutes} 分钟</translation>
+        <translation>{hours}小时{minutes}分钟</translation>
     </message>
     <message>
         <source>{minutes} min</source>
-        <translation>{minutes} 分钟</translation>
+        <translation>{minutes}分钟</translation>
     </message>
     <message>
         <source>The Pi is not getting enough power. Use the official power supply or a stronger one.</source>
@@ -541,7 +541,7 @@
     </message>
     <message>
         <source>The server is running out of space: only {free} left. Delete old files or videos, or use a bigger memory card or disk.</source>
-        <translation>服务器的空间快用完了：只剩 {free}。请删除旧的文件或视频，或者换用更大的存储卡或硬盘。</translation>
+        <translation>服务器的空间快用完了：只剩{free}。请删除旧的文件或视频，或者换用更大的存储卡或硬盘。</translation>
     </message>
     <message>
         <source>The server is hot ({degrees} °C). Move it somewhere cooler and make sure nothing covers it.</source>
@@ -553,15 +553,15 @@
     </message>
     <message>
         <source>The last backup was {hours} hours ago. Check that the backup drive is plugged in, then make a backup now.</source>
-        <translation>上次备份已经是 {hours} 小时前了。请确认备份硬盘已插好，然后马上备份一次。</translation>
+        <translation>上次备份已经是{hours}小时前了。请确认备份硬盘已插好，然后马上备份一次。</translation>
     </message>
     <message>
         <source>The last backup was {days} days ago. Check that the backup drive is plugged in, then make a backup now.</source>
-        <translation>上次备份已经是 {days} 天前了。请确认备份硬盘已插好，然后马上备份一次。</translation>
+        <translation>上次备份已经是{days}天前了。请确认备份硬盘已插好，然后马上备份一次。</translation>
     </message>
     <message>
         <source>Someone tried and failed to sign in {count} times in the last few minutes. If that wasn&apos;t your family, consider changing passwords.</source>
-        <translation>最近几分钟内有人尝试登录，失败了 {count} 次。如果不是家人操作的，建议修改密码。</translation>
+        <translation>最近几分钟内有人尝试登录，失败了{count}次。如果不是家人操作的，建议修改密码。</translation>
     </message>
     <message>
         <source>Not available</source>
@@ -573,11 +573,11 @@
     </message>
     <message>
         <source>Load {load}</source>
-        <translation>负载 {load}</translation>
+        <translation>负载{load}</translation>
     </message>
     <message>
         <source>{used} of {total}</source>
-        <translation>已用 {used}，共 {total}</translation>
+        <translation>已用{used}，共{total}</translation>
     </message>
     <message>
         <source>Memory</source>
@@ -585,11 +585,11 @@
     </message>
     <message>
         <source>{free} free</source>
-        <translation>剩余 {free}</translation>
+        <translation>剩余{free}</translation>
     </message>
     <message>
         <source>of {total}</source>
-        <translation>共 {total}</translation>
+        <translation>共{total}</translation>
     </message>
     <message>
         <source>Storage</source>
@@ -609,7 +609,7 @@
     </message>
     <message>
         <source>Pi on for {time}</source>
-        <translation>树莓派已开机 {time}</translation>
+        <translation>树莓派已开机{time}</translation>
     </message>
     <message>
         <source>People online</source>
@@ -617,7 +617,7 @@
     </message>
     <message>
         <source>{count} connections</source>
-        <translation>{count} 个连接</translation>
+        <translation>{count}个连接</translation>
     </message>
     <message>
         <source>Messages per minute</source>
@@ -645,11 +645,11 @@
     </message>
     <message>
         <source>Can&apos;t reach the server; showing the last figures from {time}.</source>
-        <translation>无法连接服务器，目前显示的是 {time} 的数据。</translation>
+        <translation>无法连接服务器，目前显示的是{time}的数据。</translation>
     </message>
     <message>
         <source>{reason} Showing the last figures from {time}.</source>
-        <translation>{reason}目前显示的是 {time} 的数据。</translation>
+        <translation>{reason}目前显示的是{time}的数据。</translation>
     </message>
 </context>
 <context>
@@ -707,11 +707,11 @@
     </message>
     <message>
         <source>Delete {name}’s account?</source>
-        <translation>要删除 {name} 的账号吗？</translation>
+        <translation>要删除{name}的账号吗？</translation>
     </message>
     <message>
         <source>{name} will be signed out everywhere and can&apos;t sign in again. What they wrote stays in the conversations, shown as “Deleted user”. This can&apos;t be undone; to stop them for a while, switch the account off instead.</source>
-        <translation>{name} 会在所有设备上退出登录，并且再也不能登录。对方发过的内容会保留在聊天中，发送者显示为“Deleted user”（已删除的用户）。此操作无法撤销；如果只是想暂时不让对方登录，请改为停用账号。</translation>
+        <translation>{name}会在所有设备上退出登录，并且再也不能登录。对方发过的内容会保留在聊天中，发送者显示为“Deleted user”（已删除的用户）。此操作无法撤销；如果只是想暂时不让对方登录，请改为停用账号。</translation>
     </message>
     <message>
         <source>To confirm, type their username: {username}</source>
@@ -730,7 +730,7 @@
     <name>Discovery</name>
     <message>
         <source>Roost server at {host}</source>
-        <translation>{host} 上的 Roost 服务器</translation>
+        <translation>{host}上的 Roost 服务器</translation>
     </message>
     <message>
         <source>The number after the colon is the port, and it must be between 1 and 65535 (Roost normally uses 8443). For example: 192.168.1.20:8443</source>
@@ -766,7 +766,7 @@
     </message>
     <message>
         <source>Found {count} Roost servers.</source>
-        <translation>找到 {count} 台 Roost 服务器。</translation>
+        <translation>找到{count}台 Roost 服务器。</translation>
     </message>
     <message>
         <source>Also found 1 computer you could install Roost on.</source>
@@ -774,7 +774,7 @@
     </message>
     <message>
         <source>Also found {count} computers you could install Roost on.</source>
-        <translation>另外还找到 {count} 台可以安装 Roost 的电脑。</translation>
+        <translation>另外还找到{count}台可以安装 Roost 的电脑。</translation>
     </message>
     <message>
         <source>Found 1 computer you could install Roost on.</source>
@@ -782,7 +782,7 @@
     </message>
     <message>
         <source>Found {count} computers you could install Roost on.</source>
-        <translation>找到 {count} 台可以安装 Roost 的电脑。</translation>
+        <translation>找到{count}台可以安装 Roost 的电脑。</translation>
     </message>
 </context>
 <context>
@@ -905,7 +905,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Roost can&apos;t reach the server at {address}. Check that the Pi is switched on and that this computer is on the same network (the same Wi-Fi) as the Pi, then try again.</source>
-        <translation>Roost 无法连接到 {address} 上的服务器。请确认树莓派已开机，并且这台电脑和树莓派在同一个网络（同一个 Wi-Fi）中，然后再试一次。</translation>
+        <translation>Roost 无法连接到{address}上的服务器。请确认树莓派已开机，并且这台电脑和树莓派在同一个网络（同一个 Wi-Fi）中，然后再试一次。</translation>
     </message>
     <message>
         <source>The server is newer than this app. Please update the Roost app, then try again.</source>
@@ -963,7 +963,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Use at least {n} characters. A few unrelated words are easy to remember.</source>
-        <translation>请至少使用 {n} 个字符。几个互不相关的词组合起来，既安全又好记。</translation>
+        <translation>请至少使用{n}个字符。几个互不相关的词组合起来，既安全又好记。</translation>
     </message>
     <message>
         <source>Please keep the password to 256 characters.</source>
@@ -1001,6 +1001,10 @@ Found: {actual}</source>
     <message>
         <source>waiting to be set up</source>
         <translation>等待设置</translation>
+    </message>
+    <message>
+        <source>Roost on {host}</source>
+        <translation>{host} 上的 Roost</translation>
     </message>
     <message>
         <source>{address} · Roost is not installed</source>
@@ -1082,7 +1086,7 @@ Found: {actual}</source>
     <name>HostKeys</name>
     <message>
         <source>This computer has not connected to {host} before. The device there identifies itself with the fingerprint {fingerprint}.</source>
-        <translation>这台电脑以前没有连接过 {host}。那台设备的身份指纹是 {fingerprint}。</translation>
+        <translation>这台电脑以前没有连接过{host}。那台设备的身份指纹是{fingerprint}。</translation>
     </message>
     <message>
         <source>If this is your Pi, confirm it: the app remembers it and will warn you if it ever changes. (To be certain, compare the fingerprint with the one the Pi shows when you run “ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub” on it.)</source>
@@ -1090,7 +1094,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The device at {host} does not identify itself as the Pi this computer knows. This happens when the Pi&apos;s memory card was written anew, but it can also mean that another device is pretending to be your Pi. Nothing was sent to it.</source>
-        <translation>{host} 上的设备和这台电脑记住的树莓派身份不一致。树莓派的存储卡重新写入过系统后会出现这种情况，但也可能是有其他设备在冒充你的树莓派。没有向它发送任何信息。</translation>
+        <translation>{host}上的设备和这台电脑记住的树莓派身份不一致。树莓派的存储卡重新写入过系统后会出现这种情况，但也可能是有其他设备在冒充你的树莓派。没有向它发送任何信息。</translation>
     </message>
     <message>
         <source>If you have just written a new memory card for this Pi, choose to forget the old identity and connect again. Otherwise do not continue, and ask someone you trust to look at your network.</source>
@@ -1105,7 +1109,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Roost will be installed on {pi}. Type the user name and password you chose for the Pi in Raspberry Pi Imager. They are used only for the installation and are not stored.</source>
-        <translation>Roost 将安装到 {pi} 上。请输入你在 Raspberry Pi Imager 中为树莓派设置的用户名和密码。它们只在安装时使用，不会被保存。</translation>
+        <translation>Roost 将安装到{pi}上。请输入你在 Raspberry Pi Imager 中为树莓派设置的用户名和密码。它们只在安装时使用，不会被保存。</translation>
     </message>
     <message>
         <source>User name on the Pi</source>
@@ -1165,7 +1169,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Roost {version} is installed and running on your Pi. Next, give your server a name and create your own account.</source>
-        <translation>Roost {version} 已安装好，正在你的树莓派上运行。接下来，给服务器起个名字，并创建你自己的账号。</translation>
+        <translation>Roost {version}已安装好，正在你的树莓派上运行。接下来，给服务器起个名字，并创建你自己的账号。</translation>
     </message>
     <message>
         <source>Set it up</source>
@@ -1173,7 +1177,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Roost on your Pi was updated to version {version}. Everything on it was kept.</source>
-        <translation>树莓派上的 Roost 已更新到 {version} 版本，原有的内容都完好保留。</translation>
+        <translation>树莓派上的 Roost 已更新到{version}版本，原有的内容都完好保留。</translation>
     </message>
     <message>
         <source>Sign in</source>
@@ -1200,7 +1204,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The app could not reach {host}.</source>
-        <translation>应用无法连接到 {host}。</translation>
+        <translation>应用无法连接到{host}。</translation>
     </message>
     <message>
         <source>Check that the Pi is switched on and connected to the same network as this computer, and that the address is right. If you have just switched it on, wait two minutes and try again.</source>
@@ -1208,7 +1212,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>No device called {host} was found on your network.</source>
-        <translation>在你的网络中没有找到名为 {host} 的设备。</translation>
+        <translation>在你的网络中没有找到名为{host}的设备。</translation>
     </message>
     <message>
         <source>Check the spelling of the name, or type the Pi&apos;s address instead (your router&apos;s page lists it). Make sure the Pi is switched on and connected.</source>
@@ -1216,7 +1220,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>{host} answered, but it does not accept remote sign-in (SSH).</source>
-        <translation>{host} 有回应，但它不接受远程登录（SSH）。</translation>
+        <translation>{host}有回应，但它不接受远程登录（SSH）。</translation>
     </message>
     <message>
         <source>Turn SSH on: in Raspberry Pi Imager, tick “Enable SSH” in the settings before writing the memory card, or on the Pi run “sudo raspi-config” and turn on SSH under Interface Options. Then try again.</source>
@@ -1280,7 +1284,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The Pi runs {system}, which Roost cannot be installed on.</source>
-        <translation>树莓派运行的是 {system}，Roost 无法安装在这个系统上。</translation>
+        <translation>树莓派运行的是{system}，Roost 无法安装在这个系统上。</translation>
     </message>
     <message>
         <source>Write Raspberry Pi OS (64-bit) onto the memory card with Raspberry Pi Imager, then try again. Roost needs Raspberry Pi OS or Debian 12 or newer, or Ubuntu 22.04 or newer.</source>
@@ -1296,7 +1300,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The Pi has Python {found}, but Roost needs Python 3.11, 3.12 or 3.13.</source>
-        <translation>树莓派上的 Python 版本是 {found}，但 Roost 需要 Python 3.11、3.12 或 3.13。</translation>
+        <translation>树莓派上的 Python 版本是{found}，但 Roost 需要 Python 3.11、3.12 或 3.13。</translation>
     </message>
     <message>
         <source>Write the current Raspberry Pi OS onto the memory card with Raspberry Pi Imager, or install Python 3.11 on the Pi (“sudo apt install python3.11-venv”), then try again.</source>
@@ -1312,7 +1316,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The Pi&apos;s memory card is nearly full: {free} free, Roost needs {needed}.</source>
-        <translation>树莓派的存储卡快满了：只剩 {free} 可用空间，而 Roost 需要 {needed}。</translation>
+        <translation>树莓派的存储卡快满了：只剩{free}可用空间，而 Roost 需要{needed}。</translation>
     </message>
     <message>
         <source>Delete files you do not need from the Pi, or use a larger memory card, then try again.</source>
@@ -1320,7 +1324,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The Pi has {total} of memory; Roost needs at least {needed}.</source>
-        <translation>树莓派的内存只有 {total}，Roost 至少需要 {needed}。</translation>
+        <translation>树莓派的内存只有{total}，Roost 至少需要{needed}。</translation>
     </message>
     <message>
         <source>Use a Pi with more memory: 1 GB or more works best.</source>
@@ -1473,7 +1477,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Send this link privately, for example in a message only they can read, or let them scan the code with the Roost app. It works once, until {when}.</source>
-        <translation>请私下把这个链接发给对方，比如用只有对方能看到的消息发送，或者让对方用 Roost 应用扫描二维码。链接只能使用一次，有效期到 {when}。</translation>
+        <translation>请私下把这个链接发给对方，比如用只有对方能看到的消息发送，或者让对方用 Roost 应用扫描二维码。链接只能使用一次，有效期到{when}。</translation>
     </message>
     <message>
         <source>Invite link ready</source>
@@ -1520,11 +1524,11 @@ Found: {actual}</source>
     </message>
     <message>
         <source>You are invited to {server}. Choose the name others will see and a password for signing in.</source>
-        <translation>你受邀加入 {server}。请设置一个大家能看到的名字，以及登录用的密码。</translation>
+        <translation>你受邀加入{server}。请设置一个大家能看到的名字，以及登录用的密码。</translation>
     </message>
     <message>
         <source>Join {server}</source>
-        <translation>加入 {server}</translation>
+        <translation>加入{server}</translation>
     </message>
     <message>
         <source>Join</source>
@@ -1718,35 +1722,35 @@ Found: {actual}</source>
     </message>
     <message>
         <source>New password for {name}</source>
-        <translation>{name} 的新密码</translation>
+        <translation>{name}的新密码</translation>
     </message>
     <message>
         <source>Give this one-time password to {name}. They sign in with their username “{username}” and this password (typed exactly, dashes included), then choose their own. Their devices have been signed out. It is shown only now.</source>
-        <translation>请把这个一次性密码告诉 {name}。对方用用户名“{username}”和这个密码登录（要完全照样输入，包括短横线），然后设置自己的密码。对方的设备都已退出登录。这个密码只显示这一次。</translation>
+        <translation>请把这个一次性密码告诉{name}。对方用用户名“{username}”和这个密码登录（要完全照样输入，包括短横线），然后设置自己的密码。对方的设备都已退出登录。这个密码只显示这一次。</translation>
     </message>
     <message>
         <source>Two-step sign-in reset for {name}</source>
-        <translation>已为 {name} 重置两步验证</translation>
+        <translation>已为{name}重置两步验证</translation>
     </message>
     <message>
         <source>Two-step sign-in is now off for {name}, and their devices have been signed out. Give them this one-time code: they sign in with their usual password, and type this code when asked for the code from their phone. It works once, for 7 days. Afterwards they can switch two-step sign-in on again.</source>
-        <translation>{name} 的两步验证已关闭，对方的设备都已退出登录。请把这个一次性验证码告诉对方：对方用平常的密码登录，在要求输入手机验证码时，输入这个验证码即可。它只能使用一次，7 天内有效。之后对方可以重新开启两步验证。</translation>
+        <translation>{name}的两步验证已关闭，对方的设备都已退出登录。请把这个一次性验证码告诉对方：对方用平常的密码登录，在要求输入手机验证码时，输入这个验证码即可。它只能使用一次，7 天内有效。之后对方可以重新开启两步验证。</translation>
     </message>
     <message>
         <source>{name} is switched off: they can&apos;t sign in, and their devices are signed out.</source>
-        <translation>{name} 的账号已停用：对方无法登录，所有设备都已退出登录。</translation>
+        <translation>{name}的账号已停用：对方无法登录，所有设备都已退出登录。</translation>
     </message>
     <message>
         <source>{name} can sign in again.</source>
-        <translation>{name} 可以重新登录了。</translation>
+        <translation>{name}可以重新登录了。</translation>
     </message>
     <message>
         <source>{name} is now an administrator.</source>
-        <translation>{name} 现在是管理员了。</translation>
+        <translation>{name}现在是管理员了。</translation>
     </message>
     <message>
         <source>{name} is now a family member.</source>
-        <translation>{name} 现在是家庭成员了。</translation>
+        <translation>{name}现在是家庭成员了。</translation>
     </message>
     <message>
         <source>Hand over ownership</source>
@@ -1754,7 +1758,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Make {name} the owner of this server? They will be able to manage everyone, you included, and you become an administrator. Only they can hand it back.</source>
-        <translation>要让 {name} 成为这台服务器的所有者吗？对方将可以管理所有人（包括你），你会变成管理员。只有对方才能把所有权转回给你。</translation>
+        <translation>要让{name}成为这台服务器的所有者吗？对方将可以管理所有人（包括你），你会变成管理员。只有对方才能把所有权转回给你。</translation>
     </message>
     <message>
         <source>Hand over</source>
@@ -1762,11 +1766,11 @@ Found: {actual}</source>
     </message>
     <message>
         <source>{name} is now the owner. You are an administrator.</source>
-        <translation>{name} 现在是所有者了，你现在是管理员。</translation>
+        <translation>{name}现在是所有者了，你现在是管理员。</translation>
     </message>
     <message>
         <source>{name}’s account was deleted.</source>
-        <translation>{name} 的账号已删除。</translation>
+        <translation>{name}的账号已删除。</translation>
     </message>
 </context>
 <context>
@@ -2076,11 +2080,11 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Downloading {name}…</source>
-        <translation>正在下载 {name}…</translation>
+        <translation>正在下载{name}…</translation>
     </message>
     <message>
         <source>Saved to {path}.</source>
-        <translation>已保存到 {path}。</translation>
+        <translation>已保存到{path}。</translation>
     </message>
     <message>
         <source>Schedule saved.</source>
@@ -2139,7 +2143,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Keep messages for 0 (forever) to {max} days.</source>
-        <translation>消息保存时间可以是 0（永久）到 {max} 天。</translation>
+        <translation>消息保存时间可以是 0（永久）到{max}天。</translation>
     </message>
     <message>
         <source>Each trusted address must be an address or network, one per line, like 192.168.1.20 or 192.168.1.0/24.</source>
@@ -2175,7 +2179,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>{n} days</source>
-        <translation>{n} 天</translation>
+        <translation>{n}天</translation>
     </message>
     <message>
         <source>only people admins add</source>
@@ -2265,7 +2269,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Connecting to {address}…</source>
-        <translation>正在连接 {address}…</translation>
+        <translation>正在连接{address}…</translation>
     </message>
     <message>
         <source>Starting Roost on this computer…</source>
@@ -2304,7 +2308,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>Sign in to {server}</source>
-        <translation>登录 {server}</translation>
+        <translation>登录{server}</translation>
     </message>
     <message>
         <source>Two-step sign-in</source>
@@ -2334,7 +2338,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>The Roost server did not start within a minute. Details are in {log}.</source>
-        <translation>Roost 服务器在一分钟内没有启动。详细信息请查看 {log}。</translation>
+        <translation>Roost 服务器在一分钟内没有启动。详细信息请查看{log}。</translation>
     </message>
     <message>
         <source>The Roost server stopped while starting. Its last words:
@@ -2355,7 +2359,7 @@ Found: {actual}</source>
     </message>
     <message>
         <source>This computer has not connected to {name} at {address} before. Its security fingerprint is:</source>
-        <translation>这台电脑以前没有连接过 {address} 上的 {name}。它的安全指纹是：</translation>
+        <translation>这台电脑以前没有连接过{address}上的{name}。它的安全指纹是：</translation>
     </message>
     <message>
         <source>To be sure nobody is pretending to be your server, compare it with the fingerprint the Pi shows on its screen or in its log (roost-server info). From now on this app will only talk to the server with this fingerprint.</source>

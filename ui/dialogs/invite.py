@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime, QLocale
+from PySide6.QtCore import QDateTime, QLocale, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -67,10 +67,10 @@ class InviteDialog(StepDialog):
         self.qr = QrCode(size=200)
         self.link = QPlainTextEdit()
         self.link.setReadOnly(True)
-        self.link.setFixedHeight(70)
+        self.link.setFixedHeight(6 * self.link.fontMetrics().lineSpacing() + 16)
         self.copy_button = QPushButton(self.tr("Copy link"))
         row = QHBoxLayout()
-        row.addWidget(self.qr)
+        row.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
         right.addWidget(self.explanation)
         right.addWidget(self.link)

@@ -102,6 +102,7 @@ class JoinDialog(StepDialog):
                 ("display_name", self.display_name),
                 ("username", self.username),
                 ("password", self.password),
+                ("repeat", self.repeat),
             ):
                 field.set_problem(problems.get(key))
             return

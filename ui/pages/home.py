@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.home import AccountRow, Action, EntryKind, HomeChanged, HomeEntry
 from ui import icons
+from ui.widgets.elided import ElidedLabel
 
 _KIND_ICON = {EntryKind.SERVER: "server", EntryKind.PI: "pi", EntryKind.KNOWN: "history"}
 
@@ -39,11 +40,9 @@ class EntryRow(QFrame):
         icon.setPixmap(icons.pixmap(_KIND_ICON[entry.kind], 28))
         icon.setFixedSize(36, 36)
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel(entry.title)
+        title = ElidedLabel(entry.title)
         title.setStyleSheet("font-weight: 600; font-size: 14px;")
-        title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        detail = QLabel(entry.detail)
+        detail = ElidedLabel(entry.detail)
         detail.setProperty("role", "muted")
         detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         texts = QVBoxLayout()
@@ -104,7 +103,7 @@ class HomePage(QWidget):
 
         self._list_host = QWidget()
         self._list = QVBoxLayout(self._list_host)
-        self._list.setContentsMargins(0, 0, 4, 0)
+        self._list.setContentsMargins(0, 0, 0, 0)
         self._list.setSpacing(8)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -239,16 +238,15 @@ class AccountCard(QFrame):
         icon.setPixmap(icons.pixmap("user", 28))
         icon.setFixedSize(36, 36)
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel(
+        title = ElidedLabel(
             self.tr("{name} on {server}").format(name=row.display_name, server=row.server_name)
         )
         title.setStyleSheet("font-weight: 600; font-size: 14px;")
-        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         facts = [row.username]
         facts.append(self.tr("two-step sign-in on") if row.two_factor else self.tr("password only"))
         if row.remembered:
             facts.append(self.tr("remembered on this computer"))
-        detail = QLabel(" · ".join(facts))
+        detail = ElidedLabel(" · ".join(facts))
         detail.setProperty("role", "muted")
         detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         texts = QVBoxLayout()

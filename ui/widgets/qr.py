@@ -5,7 +5,7 @@ from __future__ import annotations
 import segno
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 
 class QrCode(QWidget):
@@ -20,7 +20,7 @@ class QrCode(QWidget):
         self._size = size
         self._matrix: list[list[bool]] = []
         self.data = ""
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFixedSize(size, size)
         self.set_data(data)
 
     def set_data(self, data: str) -> None:

@@ -103,9 +103,6 @@ class ClaimDialog(StepDialog):
             )
         )
         self.server_name = Field(self.tr("Server name"), placeholder=self.tr("e.g. Chen family"))
-        advertised = self.wizard.target.advertised_name
-        if advertised and not advertised.startswith("Roost on "):
-            self.server_name.edit.setText(advertised)
         self.display_name = Field(self.tr("Your name"), placeholder=self.tr("e.g. Mum"))
         self.username = Field(self.tr("Username (for signing in)"), placeholder=self.tr("e.g. mum"))
         self.password = Field(self.tr("Password"), password=True)
@@ -136,6 +133,7 @@ class ClaimDialog(StepDialog):
         layout.addWidget(self.tfa_enable)
         self.tfa_setup = QWidget()
         setup = QFormLayout(self.tfa_setup)
+        setup.setContentsMargins(0, 0, 0, 0)
         self.qr = QrCode(size=180)
         self.secret = QLabel()
         self.secret.setProperty("role", "code")
@@ -169,7 +167,9 @@ class ClaimDialog(StepDialog):
         self.recovery = QPlainTextEdit()
         self.recovery.setReadOnly(True)
         self.recovery.setProperty("role", "code")
-        self.recovery.setFixedHeight(120)
+        # Room for all ten codes, so none hides behind a scroll bar.
+        line = self.recovery.fontMetrics().lineSpacing()
+        self.recovery.setFixedHeight(10 * line + 24)
         codes.addWidget(self.recovery)
         self.saved = QCheckBox(self.tr("I have kept these codes somewhere safe"))
         codes.addWidget(self.saved)
@@ -281,6 +281,7 @@ class ClaimDialog(StepDialog):
                 "display_name": self.display_name,
                 "username": self.username,
                 "password": self.password,
+                "repeat": self.repeat,
             }
             for key, problem in exc.fields.items():
                 fields[key].set_problem(problem)

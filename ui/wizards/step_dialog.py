@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -86,6 +87,10 @@ class StepDialog(QDialog):
     ) -> None:
         """Shows ``page`` with ``heading``; Continue runs ``action`` (None hides Continue)."""
         if self.stack.indexOf(page) < 0:
+            layout = page.layout()
+            if layout is not None:
+                # The dialog's own margins frame every page; a page adds none of its own.
+                layout.setContentsMargins(0, 0, 0, 0)
             self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         self.heading.setText(heading)
@@ -94,6 +99,7 @@ class StepDialog(QDialog):
         self.continue_button.setText(button or self.tr("Continue"))
         self.set_can_continue(True)
         self.show_error("")
+        self.fit()
 
     def set_action(self, action: Callable[[], Coroutine[Any, Any, Any]], button: str) -> None:
         """Gives the current page another Continue action (e.g. "Try again" after a failure)."""
@@ -105,6 +111,22 @@ class StepDialog(QDialog):
         """Shows (or, with "", hides) the failure line."""
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self.fit()
+
+    def fit(self) -> None:
+        """Resizes to what the current page needs (growing for an error line, shrinking for
+        a short final page), never below the minimum width."""
+        # Only the current page counts: hidden pages of a stack still ask for their size.
+        for i in range(self.stack.count()):
+            w = self.stack.widget(i)
+            if w is not None:
+                w.setSizePolicy(
+                    w.sizePolicy().horizontalPolicy(),
+                    QSizePolicy.Policy.Preferred
+                    if w is self.stack.currentWidget()
+                    else QSizePolicy.Policy.Ignored,
+                )
+        self.adjustSize()
 
     def set_busy(self, busy: bool) -> None:
         """Disables the buttons and the page while a step works.
@@ -132,13 +154,18 @@ class StepDialog(QDialog):
         tasks.spawn(
             self._action(),
             name=f"{type(self).__name__}-step",
-            on_done=lambda _r: self.set_busy(False),
+            on_done=lambda _r: self._step_done(),
             on_error=self._failed,
         )
+
+    def _step_done(self) -> None:
+        self.set_busy(False)
+        self.fit()  # the step may have shown more of the page (a QR code, codes)
 
     def _failed(self, exc: BaseException) -> None:
         self.set_busy(False)
         self.on_failure(exc)
+        self.fit()
 
     def on_failure(self, exc: BaseException) -> None:
         """Shows why a step failed; subclasses map their own exceptions to fields."""
