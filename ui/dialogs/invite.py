@@ -67,7 +67,7 @@ class InviteDialog(StepDialog):
         self.qr = QrCode(size=200)
         self.link = QPlainTextEdit()
         self.link.setReadOnly(True)
-        self.link.setFixedHeight(6 * self.link.fontMetrics().lineSpacing() + 16)
+        self.link.setFixedHeight(9 * self.link.fontMetrics().lineSpacing() + 16)
         self.copy_button = QPushButton(self.tr("Copy link"))
         row = QHBoxLayout()
         row.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)

@@ -168,8 +168,9 @@ class ClaimDialog(StepDialog):
         self.recovery.setReadOnly(True)
         self.recovery.setProperty("role", "code")
         # Room for all ten codes, so none hides behind a scroll bar.
+        # (The style sheet's monospace font is larger than the default: measure generously.)
         line = self.recovery.fontMetrics().lineSpacing()
-        self.recovery.setFixedHeight(10 * line + 24)
+        self.recovery.setFixedHeight(12 * line + 24)
         codes.addWidget(self.recovery)
         self.saved = QCheckBox(self.tr("I have kept these codes somewhere safe"))
         codes.addWidget(self.saved)
