@@ -35,16 +35,16 @@ from ui.dialogs.join import JoinDialog
 from ui.dialogs.sign_in import SignInDialog
 from ui.dialogs.trust import TrustDialog
 from ui.main_window import MainWindow
-from ui.pages.dashboard import DashboardPage
 from ui.pages.home import HomePage
-from ui.pages.people import PeoplePage
-from ui.pages.server import ServerPage
 from ui.pages.settings import SettingsPage
 from ui.theme import apply_theme
 from ui.wizards.claim import ClaimDialog
 
 if TYPE_CHECKING:
     from app.provision.installer import Installer, InstallResult, Target
+    from ui.pages.dashboard import DashboardPage
+    from ui.pages.people import PeoplePage
+    from ui.pages.server import ServerPage
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +265,11 @@ class Shell:
             self._add_admin_pages(account)
 
     def _add_admin_pages(self, account: Account) -> None:
+        # Imported when an admin signs in: charts and tables are not needed to start.
+        from ui.pages.dashboard import DashboardPage
+        from ui.pages.people import PeoplePage
+        from ui.pages.server import ServerPage
+
         dashboard = DashboardPage(account)
         people = PeoplePage(account)
         server = ServerPage(account)
