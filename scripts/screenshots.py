@@ -441,6 +441,31 @@ async def install_flow(shell: Shell, ssh_port: int, shots: Shots) -> None:
 # -- one language and theme ----------------------------------------------------------------------
 
 
+async def admin_pages(shell: Shell, shots: Shots) -> None:
+    """The owner's Dashboard, People and Server pages, once each has loaded."""
+    for key in ("dashboard", "people", "server"):
+        shell.window.show_page(key)
+        page = shell.window.page(key)
+
+        def loaded(page: Any = page) -> bool:
+            board = getattr(page, "dashboard", None)
+            if board is not None:
+                view = board.view
+                return view is not None and not view.collecting
+            people = getattr(page, "people", None)
+            if people is not None:
+                return bool(people.rowCount())
+            return True
+
+        try:
+            await until(loaded, timeout=25.0, what=f"the {key} page to load")
+        except AssertionError:
+            say(f"  ({key}: shown before it finished loading)")
+        await settle(0.5)
+        await shots.save(shell.window, key)
+    shell.window.show_page("home")
+
+
 async def combination(
     lang: str, theme: str, out: Path, wheel: Path, wheelhouse: Path, scratch: Path
 ) -> Shots:
@@ -483,6 +508,7 @@ async def combination(
                 await shots.save(shell.window, "home")
 
                 await invite_and_join(shell, home, s, shots)
+                await admin_pages(shell, shots)
                 await trust_and_sign_in(shell, home, b, shots)
                 await install_flow(shell, pi.ssh_port, shots)
             finally:

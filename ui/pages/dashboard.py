@@ -28,7 +28,7 @@ from ui.theme import colours, is_dark
 from ui.widgets.charts import TimeChart
 
 _SPAN_S: dict[str, float] = {"1h": 3600.0, "24h": 86_400.0}
-_CARD_COLUMNS = 5
+_CARD_COLUMNS = 4  # fits the window's default width without clipping a card
 _CHART_COLUMNS = 2
 
 

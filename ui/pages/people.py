@@ -124,13 +124,14 @@ class PeoplePage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
+        # Narrow enough that the name keeps room in the window's default width.
         for column, width in (
-            (Column.USERNAME, 130),
-            (Column.ROLE, 120),
-            (Column.TWO_FACTOR, 120),
-            (Column.LAST_SEEN, 140),
-            (Column.STORAGE, 80),
-            (Column.STATE, 170),
+            (Column.USERNAME, 100),
+            (Column.ROLE, 90),
+            (Column.TWO_FACTOR, 80),
+            (Column.LAST_SEEN, 130),
+            (Column.STORAGE, 70),
+            (Column.STATE, 120),
         ):
             header.resizeSection(column, width)
 
