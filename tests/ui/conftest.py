@@ -15,11 +15,12 @@ import asyncio  # noqa: E402 (Qt reads QT_QPA_PLATFORM when it starts)
 import gc  # noqa: E402
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, TypeVar  # noqa: E402
 
 import pytest  # noqa: E402
 import pytest_asyncio  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
 
 from app.accounts.account import Account  # noqa: E402
 from app.accounts.credentials import Credentials  # noqa: E402
@@ -30,8 +31,11 @@ from app.servers import KnownServers  # noqa: E402
 from tests.helpers.keyring_memory import MemoryKeyring  # noqa: E402
 from tests.ui.helpers import ThreadServer, thread_server  # noqa: E402
 from ui.main import new_loop  # noqa: E402
+from ui.shell import Shell  # noqa: E402
 from ui.wizards.claim import ClaimDialog  # noqa: E402
 from ui.wizards.step_dialog import StepDialog  # noqa: E402
+
+D = TypeVar("D", bound=QWidget)
 
 
 def pytest_asyncio_loop_factories(
@@ -69,6 +73,21 @@ async def proceed(dialog: StepDialog) -> None:
     """Presses Continue once the dialog has finished its previous step."""
     await until(lambda: not dialog.busy.isVisible(), what="the previous step to finish")
     dialog.continue_button.click()
+
+
+def started_shell(qtbot: QtBot, app_paths: AppPaths, **options: Any) -> Shell:
+    """A shell in English and light theme with an in-memory keyring, shown and started."""
+    options.setdefault("credentials", Credentials(MemoryKeyring()))
+    shell = Shell(app_paths, language="en", theme="light", **options)
+    qtbot.addWidget(shell.window)
+    shell.start()
+    return shell
+
+
+def visible_dialog(shell: Shell, kind: type[D]) -> D | None:
+    """The newest visible dialog of ``kind`` opened over the shell's window, if any."""
+    found = [d for d in shell.window.findChildren(kind) if d.isVisible()]
+    return found[-1] if found else None
 
 
 async def claim_without_2fa(

@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.accounts.credentials import Credentials
 from app.home import Action, EntryKind, HomeEntry
 from app.paths import AppPaths
 from app.provision.bundle import PACKAGING, Bundle
 from app.provision.installer import Installer
-from tests.helpers.keyring_memory import MemoryKeyring
 from tests.helpers.ssh_pi import PASSWORD, USERNAME, SandboxPi
-from tests.ui.conftest import claim_without_2fa, proceed, until
+from tests.ui.conftest import claim_without_2fa, proceed, started_shell, until, visible_dialog
 from ui.shell import Shell
 from ui.widgets.step_list import StepState
 from ui.wizards.claim import ClaimDialog
@@ -29,16 +27,11 @@ OWNER_PASSWORD = "a long family passphrase"
 
 def _shell(qtbot: QtBot, app_paths: AppPaths, pi: SandboxPi, wheel: Path) -> Shell:
     bundle = Bundle(wheel, PACKAGING / "install.sh", PACKAGING / "roost-server.service")
-    shell = Shell(
+    return started_shell(
+        qtbot,
         app_paths,
-        language="en",
-        theme="light",
-        credentials=Credentials(MemoryKeyring()),
         installer_factory=lambda paths: Installer(paths, index_url=pi.index_url, bundle=bundle),
     )
-    qtbot.addWidget(shell.window)
-    shell.start()
-    return shell
 
 
 def _pi_entry(pi: SandboxPi) -> HomeEntry:
@@ -53,19 +46,14 @@ def _pi_entry(pi: SandboxPi) -> HomeEntry:
     )
 
 
-def _dialog(shell: Shell, kind: type) -> object | None:
-    found = [d for d in shell.window.findChildren(kind) if d.isVisible()]
-    return found[-1] if found else None
-
-
 @pytest.mark.timeout(300)
 async def test_install_then_claim_from_the_home_list(
     qtbot: QtBot, app_paths: AppPaths, pi: SandboxPi, server_wheel: Path
 ) -> None:
     shell = _shell(qtbot, app_paths, pi, server_wheel)
     shell.on_entry_activated(_pi_entry(pi))
-    await until(lambda: _dialog(shell, InstallDialog) is not None, what="install dialog")
-    d = _dialog(shell, InstallDialog)
+    await until(lambda: visible_dialog(shell, InstallDialog) is not None, what="install dialog")
+    d = visible_dialog(shell, InstallDialog)
     assert isinstance(d, InstallDialog)
     d.username.edit.setText(USERNAME)
     d.password.edit.setText(PASSWORD)
@@ -86,8 +74,8 @@ async def test_install_then_claim_from_the_home_list(
     outcome = d.outcome
     assert outcome is not None and outcome.setup_code
     await proceed(d)  # "Set it up": the claim wizard opens, knowing code and fingerprint
-    await until(lambda: _dialog(shell, ClaimDialog) is not None, what="claim wizard")
-    c = _dialog(shell, ClaimDialog)
+    await until(lambda: visible_dialog(shell, ClaimDialog) is not None, what="claim wizard")
+    c = visible_dialog(shell, ClaimDialog)
     assert isinstance(c, ClaimDialog)
     assert not c.setup_code.isVisibleTo(c)
     await claim_without_2fa(
@@ -110,8 +98,8 @@ async def test_a_wrong_pi_password_says_so_and_goes_back(
 ) -> None:
     shell = _shell(qtbot, app_paths, pi, server_wheel)
     shell.on_entry_activated(_pi_entry(pi))
-    await until(lambda: _dialog(shell, InstallDialog) is not None)
-    d = _dialog(shell, InstallDialog)
+    await until(lambda: visible_dialog(shell, InstallDialog) is not None)
+    d = visible_dialog(shell, InstallDialog)
     assert isinstance(d, InstallDialog)
     d.username.edit.setText(USERNAME)
     d.password.edit.setText("not the password")

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from app.accounts.credentials import Credentials
 from app.home import PiSeen, ServerSeen
 from app.paths import AppPaths
 from app.preferences import PreferencesFile
 from app.servers import KnownServer
-from tests.helpers.keyring_memory import MemoryKeyring
+from tests.ui.conftest import started_shell
 from ui.pages.home import HomePage
 from ui.pages.settings import SettingsPage
-from ui.shell import Shell
-
-
-def _shell(qtbot: QtBot, app_paths: AppPaths) -> Shell:
-    shell = Shell(app_paths, language="en", theme="light", credentials=Credentials(MemoryKeyring()))
-    qtbot.addWidget(shell.window)
-    shell.start()
-    return shell
 
 
 async def test_home_lists_servers_pis_and_known(qtbot: QtBot, app_paths: AppPaths) -> None:
-    shell = _shell(qtbot, app_paths)
+    shell = started_shell(qtbot, app_paths)
     shell.home.server_seen(ServerSeen("s1", "Chen family", False, "192.168.1.20", 8443, "ab" * 32))
     shell.home.pi_seen(PiSeen("raspberrypi", "192.168.1.30"))
     shell.home.pi_seen(PiSeen("chen-pi", "192.168.1.20"))  # runs Roost: shown once, as server
@@ -37,7 +28,7 @@ async def test_home_lists_servers_pis_and_known(qtbot: QtBot, app_paths: AppPath
 
 
 async def test_button_forwards_the_entry(qtbot: QtBot, app_paths: AppPaths) -> None:
-    shell = _shell(qtbot, app_paths)
+    shell = started_shell(qtbot, app_paths)
     shell.home.server_seen(ServerSeen("s1", "Chen family", True, "192.168.1.20", 8443, None))
     page = shell.window.page("home")
     assert isinstance(page, HomePage)
@@ -47,7 +38,7 @@ async def test_button_forwards_the_entry(qtbot: QtBot, app_paths: AppPaths) -> N
 
 
 async def test_switching_language_redraws_and_is_saved(qtbot: QtBot, app_paths: AppPaths) -> None:
-    shell = _shell(qtbot, app_paths)
+    shell = started_shell(qtbot, app_paths)
     settings = shell.window.page("settings")
     assert isinstance(settings, SettingsPage)
     settings.language.setCurrentIndex(settings.language.findData("zh_CN"))
@@ -59,7 +50,7 @@ async def test_switching_language_redraws_and_is_saved(qtbot: QtBot, app_paths: 
 
 
 async def test_switching_theme_applies_dark(qtbot: QtBot, app_paths: AppPaths) -> None:
-    shell = _shell(qtbot, app_paths)
+    shell = started_shell(qtbot, app_paths)
     settings = shell.window.page("settings")
     assert isinstance(settings, SettingsPage)
     settings.theme.setCurrentIndex(settings.theme.findData("dark"))

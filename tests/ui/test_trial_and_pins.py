@@ -9,10 +9,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.accounts.credentials import Credentials
 from app.paths import AppPaths
-from tests.helpers.keyring_memory import MemoryKeyring
-from tests.ui.conftest import claim_without_2fa, until
+from tests.ui.conftest import claim_without_2fa, started_shell, until, visible_dialog
 from tests.ui.helpers import thread_server
 from ui.dialogs.sign_in import SignInDialog
 from ui.shell import Shell
@@ -21,29 +19,19 @@ from ui.wizards.claim import ClaimDialog
 PASSWORD = "a long family passphrase"
 
 
-def _shell(qtbot: QtBot, app_paths: AppPaths) -> Shell:
-    shell = Shell(app_paths, language="en", theme="light", credentials=Credentials(MemoryKeyring()))
-    qtbot.addWidget(shell.window)
-    shell.start()
-    return shell
-
-
-def _visible(shell: Shell, kind: type) -> object | None:
-    found = [d for d in shell.window.findChildren(kind) if d.isVisible()]
-    return found[-1] if found else None
-
-
 async def _claim(c: ClaimDialog) -> None:
     await claim_without_2fa(c, server="Our family", name="Dad", username="dad", password=PASSWORD)
 
 
 @pytest.mark.timeout(180)
 async def test_try_roost_on_this_computer(qtbot: QtBot, app_paths: AppPaths) -> None:
-    shell = _shell(qtbot, app_paths)
+    shell = started_shell(qtbot, app_paths)
     try:
         shell.on_trial_requested()
-        await until(lambda: _visible(shell, ClaimDialog) is not None, timeout=90, what="wizard")
-        c = _visible(shell, ClaimDialog)
+        await until(
+            lambda: visible_dialog(shell, ClaimDialog) is not None, timeout=90, what="wizard"
+        )
+        c = visible_dialog(shell, ClaimDialog)
         assert isinstance(c, ClaimDialog)
         assert not c.setup_code.isVisibleTo(c)  # read from this computer's own files
         await _claim(c)
@@ -53,7 +41,9 @@ async def test_try_roost_on_this_computer(qtbot: QtBot, app_paths: AppPaths) -> 
         # A second start finds the server claimed: sign-in, not setup.
         await shell.trial.stop()
         shell.on_trial_requested()
-        await until(lambda: _visible(shell, SignInDialog) is not None, timeout=90, what="sign-in")
+        await until(
+            lambda: visible_dialog(shell, SignInDialog) is not None, timeout=90, what="sign-in"
+        )
     finally:
         await shell.stop()
     assert not shell.trial.running
@@ -62,12 +52,12 @@ async def test_try_roost_on_this_computer(qtbot: QtBot, app_paths: AppPaths) -> 
 async def test_a_changed_certificate_is_refused(
     qtbot: QtBot, app_paths: AppPaths, tmp_path: Path
 ) -> None:
-    shell = _shell(qtbot, app_paths)
+    shell = started_shell(qtbot, app_paths)
     with thread_server(tmp_path / "one") as srv:
         port = srv.address.port
         shell.on_address_entered(f"127.0.0.1:{port}")
-        await until(lambda: _visible(shell, ClaimDialog) is not None, what="wizard")
-        c = _visible(shell, ClaimDialog)
+        await until(lambda: visible_dialog(shell, ClaimDialog) is not None, what="wizard")
+        c = visible_dialog(shell, ClaimDialog)
         assert isinstance(c, ClaimDialog)
         c.setup_code.edit.setText(srv.setup_code())
         await _claim(c)
@@ -84,7 +74,7 @@ async def test_a_changed_certificate_is_refused(
         assert again.fingerprint != shell.servers.get(server_id).fingerprint  # type: ignore[union-attr]
         shell.on_address_entered(f"127.0.0.1:{port}")
         await until(lambda: _warning_shown(shell), what="the warning")
-        assert _visible(shell, SignInDialog) is None  # nothing was sent
+        assert visible_dialog(shell, SignInDialog) is None  # nothing was sent
     await shell.stop()
 
 
