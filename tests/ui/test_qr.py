@@ -29,6 +29,13 @@ def test_qr_draws_the_matrix_of_its_data(qtbot: QtBot) -> None:
 
 
 def test_empty_qr_paints_nothing(qtbot: QtBot) -> None:
-    w = QrCode("")
+    w = QrCode("x", size=120)
     qtbot.addWidget(w)
+    w.set_data("")
     assert w.data == ""
+    image = w.grab().toImage()
+    # No white quiet zone and no dark modules: the widget's own background only.
+    background = w.palette().color(w.backgroundRole())
+    assert all(
+        image.pixelColor(x, y) == background for x in range(0, 120, 7) for y in range(0, 120, 7)
+    )
