@@ -9,7 +9,6 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Generator
-from types import FrameType
 
 import uvicorn
 
@@ -48,16 +47,23 @@ class _Uvicorn(uvicorn.Server):
             return
         import signal
 
-        def stop(sig: int, frame: FrameType | None) -> None:
-            log.info("received %s, shutting down", signal.Signals(sig).name)
+        # Through the event loop, never signal.signal: a Python-level handler runs between
+        # any two bytecodes of the main thread, and logging from there deadlocked on a log
+        # handler's lock that the interrupted code held (a server that ignored SIGTERM).
+        loop = asyncio.get_running_loop()
+
+        def stop(sig: signal.Signals) -> None:
+            log.info("received %s, shutting down", sig.name)
             self.should_exit = True
 
-        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        sigs = (signal.SIGINT, signal.SIGTERM)
+        for s in sigs:
+            loop.add_signal_handler(s, stop, s)
         try:
             yield
         finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
+            for s in sigs:
+                loop.remove_signal_handler(s)
 
 
 def _bind(host: str, port: int) -> socket.socket:

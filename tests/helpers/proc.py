@@ -44,6 +44,9 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env.update(FAST_HASHING_ENV)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
+    # A child that hangs is sent SIGABRT before it is killed: faulthandler then prints where
+    # every thread was, into the output the failing test shows.
+    env["PYTHONFAULTHANDLER"] = "1"
     if extra:
         env.update(extra)
     return env
@@ -176,6 +179,7 @@ class Child:
         try:
             code = self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
+            self.dump_stacks()
             self.close()
             raise AssertionError(
                 f"process {self.pid} did not exit within {timeout:g}s\n{self.output()}"
@@ -189,6 +193,14 @@ class Child:
         """SIGTERM, then the exit code."""
         self.signal(signal.SIGTERM)
         return self.wait(timeout)
+
+    def dump_stacks(self) -> None:
+        """Ask a hung Python child for its threads' tracebacks (see PYTHONFAULTHANDLER)."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(3)
+            self.stderr.join(2)
 
     def close(self) -> None:
         """Kill if still running (this child only, by its PID), reap it and close its pipes."""
