@@ -124,6 +124,28 @@ class CachedConversation:
 
 
 @dataclass(frozen=True, slots=True)
+class CachedAttachment:
+    """A file a message carries, as the message event describes it (protocol 23.2).
+
+    Attributes:
+        id: the attachment id, for downloading its content or thumbnail.
+        width, height: as displayed, for images and video; None otherwise or when unknown.
+        duration: seconds, for audio and video when the server could tell.
+        thumbnail: whether the server made thumbnails (images, and video with ffmpeg).
+    """
+
+    id: str
+    name: str
+    size: int
+    mime: str
+    sha256: str
+    width: int | None
+    height: int | None
+    duration: float | None
+    thumbnail: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CachedMessage:
     """A message in its current state (edits, deletion and reactions applied).
 
@@ -131,6 +153,7 @@ class CachedMessage:
         text: the text, or None once deleted.
         reply_to: the seq this message answers, or None.
         reactions: emoji → the ids of the users who reacted.
+        attachments: the files it carries, in the sender's order (none once deleted).
     """
 
     conversation_id: int
@@ -143,6 +166,7 @@ class CachedMessage:
     edited_at: float | None
     deleted: bool
     reactions: dict[str, list[int]]
+    attachments: tuple[CachedAttachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -665,4 +689,43 @@ def _message(row: sqlite3.Row) -> CachedMessage:
         edited_at=row["edited_at"],
         deleted=bool(row["deleted"]),
         reactions=json.loads(row["reactions"]),
+        attachments=_attachments(content.get("attachments")),
     )
+
+
+def _attachments(value: object) -> tuple[CachedAttachment, ...]:
+    """What the server sent, skipping any entry that is not an attachment (a newer server's
+    content must not make a message unreadable)."""
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        try:
+            found.append(
+                CachedAttachment(
+                    id=str(item["id"]),
+                    name=str(item["name"]),
+                    size=int(item["size"]),
+                    mime=str(item["mime"]),
+                    sha256=str(item.get("sha256", "")),
+                    width=_int_or_none(item.get("width")),
+                    height=_int_or_none(item.get("height")),
+                    duration=_float_or_none(item.get("duration")),
+                    thumbnail=bool(item.get("thumbnail", False)),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(found)
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float_or_none(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
