@@ -1,4 +1,5 @@
-"""The user's preferences for the desktop app (language, theme), kept in a small JSON file."""
+"""The user's preferences for the desktop app (language, theme, notifications), kept in a small
+JSON file."""
 
 from __future__ import annotations
 
@@ -25,10 +26,15 @@ class Preferences:
     Attributes:
         language: "system" follows the operating system's language.
         theme: "system" follows the operating system's light or dark mode.
+        notification_sound: play a short sound with each desktop notification.
+        notification_text: show the message's text in desktop notifications (off: only who
+            wrote, for screens others can see).
     """
 
     language: Language = "system"
     theme: Theme = "system"
+    notification_sound: bool = True
+    notification_text: bool = True
 
     def with_language(self, language: str) -> Preferences:
         """A copy with another language.
@@ -49,6 +55,10 @@ class Preferences:
         if theme not in THEMES:
             raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
         return replace(self, theme=theme)
+
+    def with_notifications(self, *, sound: bool, text: bool) -> Preferences:
+        """A copy with other notification choices."""
+        return replace(self, notification_sound=sound, notification_text=text)
 
 
 class PreferencesFile:
@@ -84,6 +94,11 @@ class PreferencesFile:
                 prefs = prefs.with_theme(str(raw["theme"]))
             except ValueError as exc:
                 log.warning("ignoring theme in %s: %s", self.path, exc)
+        sound, text = raw.get("notification_sound", True), raw.get("notification_text", True)
+        if isinstance(sound, bool) and isinstance(text, bool):
+            prefs = prefs.with_notifications(sound=sound, text=text)
+        else:
+            log.warning("ignoring notification choices in %s: not true or false", self.path)
         return prefs
 
     def save(self, prefs: Preferences) -> None:

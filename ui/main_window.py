@@ -60,12 +60,17 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-    def add_page(self, key: str, label: str, icon_name: str, page: QWidget) -> None:
-        """Adds a page to the sidebar and the stack."""
+    def add_page(
+        self, key: str, label: str, icon_name: str, page: QWidget, *, at: int | None = None
+    ) -> None:
+        """Adds a page to the sidebar and the stack, at the end or at position ``at``."""
         item = QListWidgetItem(icons.icon(icon_name), label)
         item.setData(Qt.ItemDataRole.UserRole, key)
-        self.nav.addItem(item)
-        self.stack.addWidget(page)
+        row = self.nav.count() if at is None else max(0, min(at, self.nav.count()))
+        # The stack first: inserting the item may change the current row, which shows the
+        # stack's widget at that row.
+        self.stack.insertWidget(row, page)
+        self.nav.insertItem(row, item)
         if self.nav.count() == 1:
             self.nav.setCurrentRow(0)
 
@@ -83,6 +88,15 @@ class MainWindow(QMainWindow):
             widget = self.stack.widget(row)
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key and widget is not None:
                 return widget
+        raise KeyError(key)
+
+    def set_page_label(self, key: str, label: str) -> None:
+        """Renames the sidebar entry of the page added under ``key``."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                item.setText(label)
+                return
         raise KeyError(key)
 
     def has_page(self, key: str) -> bool:
