@@ -1,0 +1,1 @@
+"""The chat client: conversations, messages, composer, media, search and notifications."""
