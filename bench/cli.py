@@ -5,6 +5,12 @@ as JSON and as an HTML page to bench/results/.
     roost-bench                      # the whole suite (about 15 minutes)
     roost-bench --workloads chat     # one workload
     roost-bench --quick              # the smallest step of each: a smoke test of the tool
+
+Against a running server (see docs/performance.md, "Remote mode"); the password comes from
+$ROOST_BENCH_PASSWORD or a prompt, never from a flag:
+
+    roost-bench --remote pi.local:8443 --fingerprint 92:6F:… --admin mum
+    roost-bench --remote pi.local:8443 --fingerprint 92:6F:… --admin mum --cleanup
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import remote as remote_mode
 from bench import wchat, widle, wlogin
 from bench.report import render
 
@@ -176,8 +183,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument(
         "--workloads",
-        default=",".join(WORKLOADS),
-        help=f"comma-separated, from {', '.join(WORKLOADS)}",
+        default=None,
+        help=f"comma-separated, from {', '.join(WORKLOADS)} (all by default; remote mode: "
+        "chat, idle, login)",
     )
     p.add_argument("--seconds", type=float, default=20.0, help="length of a W-chat step")
     p.add_argument(
@@ -187,7 +195,40 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--quick", action="store_true", help="the smallest step of each workload")
     p.add_argument("--out-dir", type=Path, default=Path("bench/results"))
+    remote = p.add_argument_group("remote mode")
+    remote.add_argument("--remote", metavar="HOST:PORT", help="a running Roost server")
+    remote.add_argument("--fingerprint", help="its certificate's SHA-256 (roost-server info)")
+    remote.add_argument("--admin", metavar="USER", help="an admin or the owner")
+    remote.add_argument("--totp-code", help="the admin's two-step sign-in code (else asked)")
+    remote.add_argument(
+        "--users", type=int, default=200, help="test accounts, in groups of 10 (at most 500)"
+    )
+    remote.add_argument("--max-rate", type=int, default=1000, help="W-chat's highest step (msgs/s)")
+    remote.add_argument(
+        "--max-online",
+        type=int,
+        default=remote_mode.DEFAULT_MAX_ONLINE,
+        help="refuse when more people than this are online",
+    )
+    remote.add_argument("--i-know", action="store_true", help="run although people are online")
+    remote.add_argument(
+        "--time-limit", type=float, default=600.0, help="seconds before the run stops"
+    )
+    remote.add_argument(
+        "--cleanup", action="store_true", help="remove test accounts left by earlier runs"
+    )
     args = p.parse_args(argv)
+    if args.cleanup and not args.remote:
+        p.error("--cleanup needs --remote")
+    if args.remote:
+        from bench import remote_cli
+
+        if args.workloads is None:
+            args.workloads = ",".join(remote_cli.REMOTE_WORKLOADS)
+        remote_cli.main(args, p)
+        return
+    if args.workloads is None:
+        args.workloads = ",".join(WORKLOADS)
     unknown = set(args.workloads.split(",")) - set(WORKLOADS)
     if unknown:
         p.error(f"unknown workload(s): {', '.join(sorted(unknown))}")

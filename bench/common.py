@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
+from bench.chat_load import open_session as open_ws_session
+from bench.chat_load import percentile
 from bench.local_server import LocalServer, ReferenceServer
+
+__all__ = ["PASSWORD", "Target", "create_users", "open_session", "percentile"]
 
 PASSWORD = "bench password 1"
 
@@ -104,21 +107,4 @@ async def create_users(target: Target, count: int, prefix: str = "user") -> list
 
 async def open_session(target: Target, access_token: str, *, sync: bool = True) -> ClientConnection:
     """An authenticated (and, with ``sync``, online) WebSocket session."""
-    ws = await connect(target.ws_url, ssl=target.ctx, max_size=None, compression=None)
-    await ws.recv()
-    await ws.send(json.dumps({"type": "auth", "access_token": access_token}))
-    reply = json.loads(await ws.recv())
-    if reply["type"] != "auth_ok":
-        raise RuntimeError(f"auth failed: {reply}")
-    if sync:
-        await ws.send(json.dumps({"id": 1, "type": "sync", "recent": 0}))
-        while json.loads(await ws.recv()).get("type") != "result":
-            pass
-    return ws
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return await open_ws_session(target.ws_url, target.ctx, access_token, sync=sync)

@@ -82,7 +82,8 @@ class LocalServer:
         self.proc = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
             cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
         )
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -122,6 +123,9 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc is not None and self.proc.stderr is not None:
+            self._drainer.join(5)  # it reaches the end of the pipe once the server is gone
+            self.proc.stderr.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -11,9 +11,14 @@ from typing import Any
 COLOURS = {"roost": "#2f6fde", "reference": "#999999", "reference-sqlite": "#e08a1e"}
 
 
+def _plottable(y: float | None) -> bool:
+    # None: a figure this run could not take (a remote server has no /proc); NaN: no data
+    return y is not None and y == y and y > 0
+
+
 def _svg_chart(
     title: str,
-    series: dict[str, list[tuple[float, float]]],
+    series: dict[str, list[tuple[float, float | None]]],
     *,
     x_label: str,
     y_label: str,
@@ -22,7 +27,7 @@ def _svg_chart(
 ) -> str:
     """A line chart of named series of (x, y) points."""
     w, h, pad = 560, 300, 64
-    points = [p for pts in series.values() for p in pts if p[1] == p[1] and p[1] > 0]
+    points = [(x, y) for pts in series.values() for x, y in pts if y is not None and _plottable(y)]
     if not points:
         return f"<p><em>{html.escape(title)}: no data</em></p>"
 
@@ -72,7 +77,9 @@ def _svg_chart(
         )
     for i, (name, pts) in enumerate(series.items()):
         colour = COLOURS.get(name, ["#2ca02c", "#d62728", "#9467bd"][i % 3])
-        good = [(x, y) for x, y in sorted(pts) if y == y and y > 0]
+        good = [
+            (x, y) for x, y in sorted(pts, key=lambda p: p[0]) if y is not None and _plottable(y)
+        ]
         if not good:
             continue
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in good)
@@ -111,6 +118,14 @@ CHAT_COLUMNS = [
     "generator_cpu_pct",
     "holds",
 ]
+# Columns only some runs have: a remote run's send refusals and the host's figures.
+OPTIONAL_CHAT_COLUMNS = [
+    "send_errors",
+    "rate_limited",
+    "host_cpu_pct",
+    "host_memory_used_mib",
+    "metric_samples",
+]
 
 
 def render(run: dict[str, Any]) -> str:
@@ -126,9 +141,11 @@ def render(run: dict[str, Any]) -> str:
     chat = run.get("chat", {})
     if chat:
         sections.append("<h2>W-chat</h2>")
+        # a remote server has no /proc here: its CPU is the host's, from the admin metrics
+        local = any(s.get("server_cpu_pct") is not None for r in chat.values() for s in r["steps"])
         lat = {name: [(s["rate"], s["p99_ms"]) for s in r["steps"]] for name, r in chat.items()}
         cpu = {
-            name: [(s["rate"], s["server_cpu_pct"] or 0) for s in r["steps"]]
+            name: [(s["rate"], s["server_cpu_pct"] or s.get("host_cpu_pct")) for s in r["steps"]]
             for name, r in chat.items()
         }
         thr = {
@@ -151,21 +168,27 @@ def render(run: dict[str, Any]) -> str:
                 log_y=True,
             )
             + _svg_chart(
-                "server CPU against offered rate",
+                "server CPU against offered rate" if local else "host CPU against offered rate",
                 cpu,
                 x_label="messages/s",
-                y_label="% of one core",
+                y_label="% of one core" if local else "% of all cores (admin metrics)",
             )
         )
         for name, r in chat.items():
             sections.append(f"<h3>{html.escape(name)} ({html.escape(r.get('transport', ''))})</h3>")
-            sections.append(_table(r["steps"], CHAT_COLUMNS))
+            extra = [c for c in OPTIONAL_CHAT_COLUMNS if any(s.get(c) for s in r["steps"])]
+            sections.append(_table(r["steps"], CHAT_COLUMNS + extra))
     for key, title in (("idle", "W-idle"), ("login", "W-login"), ("files", "W-files")):
         if key in run:
             data = run[key]
             sections.append(f"<h2>{title}</h2>")
             if key == "idle":
-                mem = {"roost": [(s["connections"], s["rss_mib"]) for s in data["steps"]]}
+                mem = {
+                    "roost": [
+                        (s["connections"], s["rss_mib"] or s.get("host_memory_used_mib"))
+                        for s in data["steps"]
+                    ]
+                }
                 sections.append(
                     _svg_chart(
                         "server RSS against connections",

@@ -123,6 +123,9 @@ class ServerPage(QWidget):
         self.ask_save_path: Callable[[str], Path | None] = self._ask_save_path
         self._tasks: set[asyncio.Task[Any]] = set()
         self._unsubscribe: list[Callable[[], None]] = []
+        # The capacity check's window, and its plan (None: the default; tests make it tiny).
+        self.capacity_dialog: Any = None
+        self.capacity_plan: Any = None
 
         title = QLabel(self.tr("Server"))
         title.setProperty("role", "title")
@@ -137,6 +140,7 @@ class ServerPage(QWidget):
         self.tabs.addTab(self._logs_tab(), self.tr("Logs"))
         self.tabs.addTab(self._audit_tab(), self.tr("Audit log"))
         self.tabs.addTab(self._about_tab(), self.tr("About"))
+        self.tabs.addTab(self._capacity_tab(), self.tr("Capacity"))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -398,7 +402,39 @@ class ServerPage(QWidget):
         layout.addStretch(1)
         return page
 
+    def _capacity_tab(self) -> QWidget:
+        page = QWidget()
+        card, box = _card(self.tr("Capacity"))
+        text = QLabel(
+            self.tr(
+                "Measure how many people this server can serve chatting at once. The check "
+                "takes about a minute and a half with temporary test accounts, which it "
+                "removes at the end."
+            )
+        )
+        text.setWordWrap(True)
+        self.check_capacity = QPushButton(self.tr("Check how many people this server can serve"))
+        row = QHBoxLayout()
+        row.addWidget(self.check_capacity)
+        row.addStretch(1)
+        box.addWidget(text)
+        box.addLayout(row)
+        layout = QVBoxLayout(page)
+        layout.addWidget(card)
+        layout.addStretch(1)
+        return page
+
+    def on_check_capacity(self) -> None:
+        """Opens the capacity check's window (its code is imported only now: the benchmark's
+        load generator has no place in the app's start-up)."""
+        from ui.dialogs.capacity import CapacityDialog
+
+        if self.capacity_dialog is None:
+            self.capacity_dialog = CapacityDialog(self.account, self.capacity_plan, self)
+        self.capacity_dialog.open()  # never exec(): the event loop must keep running
+
     def _connect_signals(self) -> None:
+        self.check_capacity.clicked.connect(self.on_check_capacity)
         self.save_settings.clicked.connect(self.on_save_settings)
         self.revert_settings.clicked.connect(self.on_revert_settings)
         for edit in (self.server_name,):
@@ -443,6 +479,8 @@ class ServerPage(QWidget):
         """Cancels what is still running (a download keeps its part file for a resume)."""
         if self.download is not None:
             self.download.cancel()
+        if self.capacity_dialog is not None:
+            await self.capacity_dialog.stop()  # waits until its test accounts are removed
         running = [t for t in self._tasks if not t.done()]
         for task in running:
             task.cancel()
