@@ -168,6 +168,11 @@ class Runtime:
         self.files.start()
         self.options.start()
         self.backups.start()
+        # Imported here: the chat service imports this module.
+        from server.services.alert_messages import AlertMessages
+        from server.services.chat import Chat
+
+        alert_messages = AlertMessages(self, Chat(self, self.memberships, self.hub, self.writer))
         self.monitor = Monitor(
             s,
             data_dir=self.data_dir,
@@ -176,6 +181,7 @@ class Runtime:
             hub=self.hub,
             login_failures=self.login_failures,
             backup_status=lambda: self.backup_status(),
+            on_alerts=alert_messages.post,
         )
         await self.monitor.open()
         self.monitor.start()

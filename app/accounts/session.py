@@ -65,6 +65,16 @@ class SecondFactorNeeded:
     expires_in: int
 
 
+@dataclass(frozen=True, slots=True)
+class EnrolmentNeeded:
+    """The server requires two-step sign-in and the account has none yet (protocol 9.2).
+
+    The password was right, but the session may only enrol: call ``SignIn.start_two_factor``,
+    then ``confirm_two_factor``, then ``finish`` for the ``Account``. The app is told of the
+    account (``SignedIn``) only after that, so nothing tries to use it half signed in.
+    """
+
+
 AccountsEvent = SignedIn | SignedOut
 
 
@@ -159,9 +169,21 @@ class AccountFlows:
         )
 
     async def _finish(
-        self, api: AsyncApi, info: ServerInfo, tokens: Tokens, *, remember: bool
+        self,
+        api: AsyncApi,
+        info: ServerInfo,
+        tokens: Tokens,
+        *,
+        remember: bool,
+        signed: SignedInApi | None = None,
     ) -> Account:
-        """Records the server and the account, stores the token if asked; emits SignedIn."""
+        """Records the server and the account, stores the token if asked; emits SignedIn.
+
+        Args:
+            signed: the session already in use (an enrolment may have refreshed its tokens,
+                spending ``tokens.refresh_token``); made from ``tokens`` when None.
+        """
+        signed = signed or SignedInApi(api, tokens)
         if api.fingerprint is not None:
             self.servers.pin(info.server_id, api.fingerprint)
         self.servers.record(info.server_id, info.name, str(api.address), api.fingerprint)
@@ -170,15 +192,15 @@ class AccountFlows:
             remembered = await asyncio.to_thread(
                 self.credentials.save_blocking,
                 info.server_id,
-                tokens.user.username,
-                tokens.refresh_token,
+                signed.user.username,
+                signed.refresh_token,
             )
-        self.servers.add_account(info.server_id, tokens.user.username, remembered=remembered)
+        self.servers.add_account(info.server_id, signed.user.username, remembered=remembered)
         account = Account(
             server_id=info.server_id,
             server_name=info.name,
             address=api.address,
-            api=SignedInApi(api, tokens),
+            api=signed,
             servers=self.servers,
             credentials=self.credentials,
             remembered=remembered,
@@ -325,8 +347,12 @@ class SignIn:
     code from the authenticator app (or a recovery code) returns the ``Account``. A wrong code
     raises ``ApiError(invalid_second_factor)`` and another code may be tried.
 
+    Either may return ``EnrolmentNeeded`` instead, when the server requires two-step sign-in and
+    the account has none: ``start_two_factor``, ``confirm_two_factor`` (the recovery codes),
+    then ``finish`` returns the ``Account`` (an ``Enrolment``, like the claim wizard).
+
     Attributes:
-        step: ``"password"``, ``"second_factor"`` or ``"done"``.
+        step: ``"password"``, ``"second_factor"``, ``"enrol"`` or ``"done"``.
     """
 
     def __init__(
@@ -340,11 +366,14 @@ class SignIn:
         self._addresses = list(addresses)
         self._fingerprint = fingerprint
         self._server_id = server_id
-        self.step: Literal["password", "second_factor", "done"] = "password"
+        self.step: Literal["password", "second_factor", "enrol", "done"] = "password"
         self._api: AsyncApi | None = None
         self._info: ServerInfo | None = None
         self._challenge: str | None = None
         self._remember = False
+        # Enrolling needs the password again (protocol 10.5): kept only until it is done.
+        self._password = ""
+        self._enrolling: tuple[SignedInApi, Tokens] | None = None
 
     async def _connected(self) -> tuple[AsyncApi, ServerInfo]:
         if self._api is None or self._info is None:
@@ -367,7 +396,7 @@ class SignIn:
 
     async def login(
         self, username: str, password: str, *, remember: bool = False
-    ) -> Account | SecondFactorNeeded:
+    ) -> Account | SecondFactorNeeded | EnrolmentNeeded:
         """The password step.
 
         Raises:
@@ -387,13 +416,14 @@ class SignIn:
             )
         )
         self._remember = remember
+        self._password = password
         if isinstance(result, SecondFactorRequired):
             self._challenge = result.challenge
             self.step = "second_factor"
             return SecondFactorNeeded(result.expires_in)
         return await self._done(api, info, result)
 
-    async def second_factor(self, code: str) -> Account:
+    async def second_factor(self, code: str) -> Account | EnrolmentNeeded:
         """The code step (TOTP, recovery code, or a one-time code from an admin).
 
         Raises:
@@ -409,13 +439,76 @@ class SignIn:
         )
         return await self._done(api, info, tokens)
 
-    async def _done(self, api: AsyncApi, info: ServerInfo, tokens: Tokens) -> Account:
-        self.step = "done"
+    async def _done(
+        self, api: AsyncApi, info: ServerInfo, tokens: Tokens
+    ) -> Account | EnrolmentNeeded:
         self._challenge = None
+        if tokens.user.two_factor_required:
+            # The password is kept for enrol; the code of an admin's 2FA reset (a second
+            # factor without TOTP) also lands here.
+            self.step = "enrol"
+            self._enrolling = (SignedInApi(api, tokens), tokens)
+            return EnrolmentNeeded()
+        self.step = "done"
+        self._password = ""
         return await self._flows._finish(api, info, tokens, remember=self._remember)
 
+    def _enrolment(self) -> SignedInApi:
+        if self.step != "enrol" or self._enrolling is None:
+            raise RuntimeError("the server did not ask for two-step sign-in to be turned on")
+        return self._enrolling[0]
+
+    async def start_two_factor(self) -> tuple[str, str]:
+        """Begins enrolment (after ``EnrolmentNeeded``).
+
+        Returns:
+            The key (for typing into an authenticator) and the ``otpauth://`` URI (for a QR).
+        """
+        enrolment = await self._enrolment().totp_enrol(self._password)
+        return enrolment.secret, enrolment.otpauth_uri
+
+    async def confirm_two_factor(self, code: str) -> list[str]:
+        """Turns two-step sign-in on with a code from the app.
+
+        Returns:
+            The ten recovery codes, shown once.
+
+        Raises:
+            ApiError: ``invalid_second_factor`` (a wrong code; try another),
+                ``two_factor_not_pending`` (``start_two_factor`` first).
+        """
+        signed = self._enrolment()
+        codes = (await signed.totp_confirm(code)).recovery_codes
+        self._password = ""
+        await signed.me()  # the account as it is now: no longer owing two-step sign-in
+        return codes
+
+    async def finish(self) -> Account:
+        """The account, once enrolled (the user has seen the recovery codes).
+
+        Raises:
+            RuntimeError: two-step sign-in is not on yet.
+        """
+        signed = self._enrolment()
+        if signed.user.two_factor_required:
+            raise RuntimeError("confirm two-step sign-in first")
+        api, info = await self._connected()
+        assert self._enrolling is not None
+        tokens = self._enrolling[1]
+        self.step = "done"
+        self._enrolling = None
+        return await self._flows._finish(api, info, tokens, remember=self._remember, signed=signed)
+
     async def cancel(self) -> None:
-        """Drops the connection of an unfinished sign-in."""
+        """Drops the connection of an unfinished sign-in (and its session, if one was opened
+        for enrolling: the app never used it, and the session list should not show it)."""
+        enrolling, self._enrolling = self._enrolling, None
+        self._password = ""
+        if enrolling is not None:
+            try:
+                await enrolling[0].logout()
+            except (ApiError, NetError) as exc:
+                log.info("could not end the enrolment's session: %s", exc)
         if self._api is not None and self.step != "done":
             await self._api.close()
         self._api = None

@@ -1,9 +1,10 @@
-"""The admin dashboard's view-model: polls the server's metrics and turns them into cards,
-alerts in words and chart lines.
+"""The admin dashboard's view-model: turns the server's metrics into cards, alerts in words
+and chart lines.
 
-It polls ``GET /api/v1/admin/metrics`` every ``interval_s`` (from the snapshot). The server
-also offers a live WebSocket feed (``monitor/subscribe``); the app's WebSocket client is not
-there yet, and a REST poll at the sampling interval shows the same figures.
+Live, the figures come from the WebSocket feed (``monitor/subscribe``, fed in by
+``app.monitoring.feed.LiveFeed`` through ``go_live`` and ``apply_sample``). Without a connection
+online it polls ``GET /api/v1/admin/metrics`` every ``interval_s`` instead. The 24 h history
+always comes from REST (the feed's snapshot covers one hour), read again every history step.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from app.net.explain import explain
 from app.net.models import parse_model
 from app.net.signed_in import SignedInApi
 from server.protocol.errors import ErrorCode
-from server.protocol.monitoring import HistoryRange, MetricsSnapshot
+from server.protocol.monitoring import Alert, HistoryRange, MetricsSnapshot, Sample
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 10.0
+HOUR_S = 3600.0
 # Never poll faster than this, whatever the server's interval (a busy Pi needs no help).
 MIN_INTERVAL_S = 1.0
 
@@ -90,6 +92,54 @@ class Dashboard:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._last_ok_at: float | None = None
+        self._live = False  # samples come from the feed: no polling for the hour's view
+        self._reload = True  # the next turn of the loop loads from REST whatever the mode
+
+    @property
+    def live(self) -> bool:
+        """The figures come from the live feed now (not from polling)."""
+        return self._live
+
+    def go_live(self, snapshot: MetricsSnapshot) -> None:
+        """The feed is on: ``snapshot`` is its hour; samples follow through ``apply_sample``."""
+        self._live = True
+        self._last_ok_at = self._now()
+        if self.view.range == "1h":
+            self._publish(self._view_of(snapshot))
+        else:
+            self._publish_snapshot(self._with_latest(snapshot.current, snapshot.alerts))
+        self._wake.set()  # the loop stops polling the hour
+
+    def go_offline(self) -> None:
+        """The feed ended (the connection dropped): back to polling, starting now."""
+        if not self._live:
+            return
+        self._live = False
+        self._reload = True
+        self._wake.set()
+
+    def apply_sample(self, sample: Sample, alerts: list[Alert]) -> None:
+        """A new sample from the feed: the cards, the alerts and (for 1 h) the chart move."""
+        snap = self._with_latest(sample, alerts)
+        if snap is None:
+            return
+        if snap.range == "1h" and (not snap.history or snap.history[-1].at < sample.at):
+            history = [p for p in snap.history if p.at > sample.at - HOUR_S] + [sample]
+            snap = snap.model_copy(update={"history": history})
+        self._last_ok_at = self._now()
+        self._publish_snapshot(snap)
+
+    def _with_latest(self, sample: Sample | None, alerts: list[Alert]) -> MetricsSnapshot | None:
+        snap = self.view.snapshot
+        if snap is None or sample is None:
+            return snap
+        if snap.current is not None and snap.current.at > sample.at:
+            return snap  # a REST answer newer than this sample came first
+        return snap.model_copy(update={"current": sample, "alerts": alerts})
+
+    def _publish_snapshot(self, snap: MetricsSnapshot | None) -> None:
+        if snap is not None:
+            self._publish(self._view_of(snap))
 
     @property
     def range(self) -> HistoryRange:
@@ -123,6 +173,7 @@ class Dashboard:
         if span == self.view.range:
             return
         self._publish(dataclasses.replace(self.view, range=span))
+        self._reload = True
         self._wake.set()
 
     async def refresh(self) -> DashboardView:
@@ -196,8 +247,20 @@ class Dashboard:
     async def _poll(self) -> None:
         while True:
             self._wake.clear()
-            view = await self.refresh()
-            if view.forbidden:
-                return  # asking again will not change the account's role
+            if self._reload or not self._live or self.view.range != "1h":
+                self._reload = False
+                view = await self.refresh()
+                if view.forbidden:
+                    return  # asking again will not change the account's role
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                await asyncio.wait_for(self._wake.wait(), self._next_load_in())
+
+    def _next_load_in(self) -> float | None:
+        """Seconds until the next REST load: the sampling interval while polling; live, one
+        history step for 24 h (its points are that long) and never for the hour."""
+        if not self._live:
+            return self.interval_s
+        if self.view.range == "1h":
+            return None
+        snap = self.view.snapshot
+        return max(self.interval_s, snap.step_s if snap is not None else HOUR_S / 12)

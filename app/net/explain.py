@@ -105,6 +105,14 @@ def _api(exc: ApiError) -> str:
         return QCoreApplication.translate(
             "Explain", "You need to choose a new password before you can continue."
         )
+    if code == ErrorCode.TWO_FACTOR_REQUIRED:
+        # The same code for a member who has yet to enrol and for an admin requiring it
+        # of everyone before having it: both need their own two-step sign-in first.
+        return QCoreApplication.translate(
+            "Explain",
+            "Two-step sign-in is needed first: set it up for your own account (signing in "
+            "again shows you how), then try again.",
+        )
     if code in (
         ErrorCode.UNAUTHENTICATED,
         ErrorCode.SESSION_REVOKED,

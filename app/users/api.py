@@ -11,6 +11,7 @@ from server.protocol.admin import (
     OneTimeSecret,
     SetRoleRequest,
 )
+from server.protocol.auth import SessionInfo, SessionList
 from server.protocol.common import Role
 from server.protocol.monitoring import MetricsSnapshot
 
@@ -77,3 +78,23 @@ async def set_role(session: SignedInApi, user_id: int, role: Role) -> AdminUser:
 async def delete(session: SignedInApi, user_id: int) -> None:
     """Deletes an account (a tombstone stays, so old messages still name an author)."""
     await session.request("DELETE", f"{USERS}/{user_id}")
+
+
+async def list_sessions(session: SignedInApi, user_id: int) -> list[SessionInfo]:
+    """The devices an account is signed in on, most recently seen first (protocol 13.2)."""
+    data = await session.request("GET", f"{USERS}/{user_id}/sessions")
+    return parse_model(SessionList, data).sessions
+
+
+async def end_session(session: SignedInApi, user_id: int, session_id: str) -> None:
+    """Signs an account out of one device.
+
+    Raises:
+        ApiError: ``not_found`` when that device is signed out already.
+    """
+    await session.request("DELETE", f"{USERS}/{user_id}/sessions/{session_id}")
+
+
+async def end_all_sessions(session: SignedInApi, user_id: int) -> None:
+    """Signs an account out of every device (it can sign in again with its password)."""
+    await session.request("DELETE", f"{USERS}/{user_id}/sessions")

@@ -13,6 +13,11 @@ from server.services.admin import Admin
 from server.services.chat import Chat
 from server.services.errors import ApiError
 
+TWO_FACTOR_REQUIRED_MESSAGE = (
+    "an administrator requires two-step sign-in on this server: turn it on first "
+    "(POST /api/v1/me/2fa/enrol, then /me/2fa/confirm)"
+)
+
 
 def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
@@ -51,12 +56,19 @@ async def any_user(request: Request, svc: Annotated[Accounts, Depends(accounts)]
     return await _principal(request, svc)
 
 
-async def user(who: Annotated[Principal, Depends(any_user)]) -> Principal:
+async def enrolling_user(who: Annotated[Principal, Depends(any_user)]) -> Principal:
+    """Signed in with the password changed; two-step sign-in may still be owed (enrolling)."""
     if who.must_change_password:
         raise ApiError(
             ErrorCode.PASSWORD_CHANGE_REQUIRED,
             "choose a new password first (POST /api/v1/me/password)",
         )
+    return who
+
+
+async def user(who: Annotated[Principal, Depends(enrolling_user)]) -> Principal:
+    if who.two_factor_owed:
+        raise ApiError(ErrorCode.TWO_FACTOR_REQUIRED, TWO_FACTOR_REQUIRED_MESSAGE)
     return who
 
 
@@ -72,5 +84,6 @@ AdminDep = Annotated[Admin, Depends(admin)]
 ChatDep = Annotated[Chat, Depends(chat)]
 IpDep = Annotated[str | None, Depends(client_ip)]
 AnyUser = Annotated[Principal, Depends(any_user)]
+EnrollingUser = Annotated[Principal, Depends(enrolling_user)]
 User = Annotated[Principal, Depends(user)]
 AdminUser = Annotated[Principal, Depends(admin_user)]

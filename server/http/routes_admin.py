@@ -16,6 +16,7 @@ from server.protocol.admin import (
     OneTimeSecret,
     SetRoleRequest,
 )
+from server.protocol.auth import SessionList
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -72,6 +73,29 @@ async def set_role(
 @router.delete("/users/{user_id}", status_code=204)
 async def delete_user(user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep) -> Response:
     await svc.delete(who, user_id, ip)
+    return Response(status_code=204)
+
+
+@router.get("/users/{user_id}/sessions")
+async def user_sessions(user_id: UserId, who: AdminUser, svc: AdminDep) -> SessionList:
+    return SessionList(sessions=await svc.list_sessions(who, user_id))
+
+
+@router.delete("/users/{user_id}/sessions", status_code=204)
+async def end_user_sessions(user_id: UserId, who: AdminUser, svc: AdminDep, ip: IpDep) -> Response:
+    await svc.end_sessions(who, user_id, None, ip)
+    return Response(status_code=204)
+
+
+@router.delete("/users/{user_id}/sessions/{session_id}", status_code=204)
+async def end_user_session(
+    user_id: UserId,
+    session_id: Annotated[str, Path(min_length=1, max_length=64)],
+    who: AdminUser,
+    svc: AdminDep,
+    ip: IpDep,
+) -> Response:
+    await svc.end_sessions(who, user_id, session_id, ip)
     return Response(status_code=204)
 
 

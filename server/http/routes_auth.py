@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from server.http.deps import AccountsDep, AdminDep, AnyUser, IpDep, User
+from server.http.deps import AccountsDep, AdminDep, AnyUser, EnrollingUser, IpDep, User
 from server.protocol.auth import (
     ChangePasswordRequest,
     LoginRequest,
@@ -84,12 +84,14 @@ async def revoke_session(session_id: str, who: User, svc: AccountsDep) -> Respon
 
 
 @router.post("/me/2fa/enrol", tags=["me"])
-async def enrol_totp(body: PasswordConfirm, who: User, svc: AccountsDep) -> TotpEnrolment:
+async def enrol_totp(body: PasswordConfirm, who: EnrollingUser, svc: AccountsDep) -> TotpEnrolment:
     return await svc.enrol_totp(who, body.password)
 
 
 @router.post("/me/2fa/confirm", tags=["me"])
-async def confirm_totp(body: TotpConfirmRequest, who: User, svc: AccountsDep) -> RecoveryCodes:
+async def confirm_totp(
+    body: TotpConfirmRequest, who: EnrollingUser, svc: AccountsDep
+) -> RecoveryCodes:
     return RecoveryCodes(recovery_codes=await svc.confirm_totp(who, body.code))
 
 

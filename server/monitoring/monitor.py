@@ -1,10 +1,11 @@
 """The monitor: samples on a timer, keeps the history, raises alerts and tells the admins.
 
 Alerts reach the admins as an ``alert`` event on every admin's live connections (and stay in
-the snapshot until they clear, so an admin who was away sees them on the dashboard). There is
-no "system" user writing chat messages: a fake account would show up in user lists, could be
-made an admin, and would need guarding everywhere; an event of its own kind says honestly that
-the server itself is speaking.
+the snapshot until they clear, so an admin who was away sees them on the dashboard), and as
+stored chat messages from the server itself (``on_alerts``: services/alert_messages.py), which
+wait for an admin who is offline. There is no "system" user: a fake account would show up in
+user lists, could be made an admin, and would need guarding everywhere; the messages have no
+sender instead.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 STORAGE_EVERY_S = 300.0
 
 BackupStatusSource = Callable[[], Awaitable[BackupStatus]]
+AlertsHook = Callable[[list[Change]], Awaitable[None]]
 Listener = Callable[[Sample, list[Alert]], None]
 
 
@@ -69,6 +71,7 @@ class Monitor:
         hub: Hub,
         login_failures: RecentEvents,
         backup_status: BackupStatusSource = no_backup_schedule,
+        on_alerts: AlertsHook | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -77,6 +80,7 @@ class Monitor:
         self.login_failures = login_failures
         self.started_at = time.time()
         self.backup_status = backup_status
+        self.on_alerts = on_alerts
         self.sampler = Sampler(
             sources=HostSources(
                 proc=settings.metrics_proc_dir,
@@ -215,6 +219,8 @@ class Monitor:
                 }
             )
             self.hub.deliver(admins, frame)
+        if self.on_alerts is not None:
+            await self.on_alerts(changes)
 
     # --- reading ----------------------------------------------------------------------------
 

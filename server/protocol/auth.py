@@ -22,6 +22,11 @@ class UserInfo(Response):
     role: Role
     totp_enabled: bool
     must_change_password: bool
+    two_factor_required: bool = Field(
+        default=False,
+        description="the server requires two-step sign-in and this account has none yet: "
+        "only enrolment works until it is on",
+    )
 
 
 class Tokens(Response):

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     SESSION_REVOKED = "session_revoked"
     ACCOUNT_DISABLED = "account_disabled"
     PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    TWO_FACTOR_REQUIRED = "two_factor_required"
     RATE_LIMITED = "rate_limited"
     ACCOUNT_LOCKED = "account_locked"
 

@@ -56,13 +56,18 @@ class Principal:
     username: str
     role: Role
     must_change_password: bool
+    totp_enabled: bool = False
+    # The server requires two-step sign-in and this account has none yet: the session may
+    # only enrol (protocol 9.4), so that an admin's "require" cannot be sidestepped.
+    two_factor_owed: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.role in (Role.OWNER, Role.ADMIN)
 
 
-def user_info(row: Row[Any]) -> UserInfo:
+def user_info(row: Row[Any], *, require_2fa: bool = False) -> UserInfo:
+    """The account as its owner sees it; ``require_2fa`` is the server's setting in force."""
     return UserInfo(
         id=row.id,
         username=row.username,
@@ -70,6 +75,7 @@ def user_info(row: Row[Any]) -> UserInfo:
         role=Role(row.role),
         totp_enabled=bool(row.totp_enabled),
         must_change_password=bool(row.must_change_password),
+        two_factor_required=require_2fa and not row.totp_enabled,
     )
 
 
@@ -96,6 +102,9 @@ class Accounts:
         self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self._challenge_tries: dict[str, tuple[int, float]] = {}
         self.second_factor_failures = SlidingWindow(SECOND_FACTOR_FAILURES, 600)
+
+    def _user_info(self, row: Row[Any]) -> UserInfo:
+        return user_info(row, require_2fa=self.rt.options.current.require_2fa)
 
     # --- tokens and sessions ----------------------------------------------------------------
 
@@ -131,7 +140,7 @@ class Accounts:
             access_expires_in=self.rt.tokens.access_ttl_s,
             refresh_token=refresh,
             session_id=session_id,
-            user=user_info(user),
+            user=self._user_info(user),
         )
 
     async def authenticate(self, access_token: str) -> Principal:
@@ -159,6 +168,8 @@ class Accounts:
             username=row.username,
             role=Role(row.role),
             must_change_password=bool(row.must_change_password),
+            totp_enabled=bool(row.totp_enabled),
+            two_factor_owed=self.rt.options.current.require_2fa and not row.totp_enabled,
         )
 
     # --- login ------------------------------------------------------------------------------
@@ -434,7 +445,7 @@ class Accounts:
         async with self.rt.reader.connect() as conn:
             user = await q.get_user_txn(conn, who.user_id)
         assert user is not None
-        return user_info(user)
+        return self._user_info(user)
 
     async def change_password(
         self, who: Principal, *, current: str, new: str, ip: str | None
@@ -462,7 +473,7 @@ class Accounts:
             user = await q.get_user_txn(conn, who.user_id)
         assert user is not None
         self.rt.sessions_ended(who.user_id, keep=who.session_id)
-        return user_info(user)
+        return self._user_info(user)
 
     # --- two-factor -------------------------------------------------------------------------
 
@@ -509,6 +520,12 @@ class Accounts:
         return codes
 
     async def disable_totp(self, who: Principal, *, password: str, code: str) -> None:
+        if self.rt.options.current.require_2fa:
+            raise ApiError(
+                ErrorCode.TWO_FACTOR_REQUIRED,
+                "an administrator requires two-step sign-in on this server; it cannot be "
+                "turned off",
+            )
         user = await self._user_with_password(who, password)
         if not user.totp_enabled:
             raise ApiError(ErrorCode.TWO_FACTOR_NOT_ENABLED, "two-factor sign-in is off already")

@@ -17,7 +17,7 @@ from server.protocol.admin import (
     InviteInfo,
     OneTimeSecret,
 )
-from server.protocol.auth import Tokens
+from server.protocol.auth import SessionInfo, Tokens
 from server.protocol.common import Role
 from server.protocol.errors import ErrorCode
 from server.runtime import Runtime
@@ -187,6 +187,56 @@ class Admin:
         return await self._update(
             actor, user_id, "user.enable", ip, disabled=False, failed_logins=0, locked_until=None
         )
+
+    # --- another user's sessions ------------------------------------------------------------
+
+    async def list_sessions(self, actor: Principal, user_id: int) -> list[SessionInfo]:
+        """A user's open device sessions, most recently seen first (as ``/me/sessions``)."""
+        now = time.time()
+        async with self.rt.reader.connect() as conn:
+            await self._target_txn(conn, actor, user_id)
+            rows = await q.list_sessions_txn(conn, user_id, now)
+        return [
+            SessionInfo(
+                id=r.id,
+                device_name=r.device_name,
+                ip=r.ip,
+                created_at=r.created_at,
+                last_seen_at=r.last_seen_at,
+                current=False,  # the caller's own sessions are never listed here
+            )
+            for r in rows
+        ]
+
+    async def end_sessions(
+        self, actor: Principal, user_id: int, session_id: str | None, ip: str | None
+    ) -> int:
+        """Signs a user out of one device (``session_id``) or all of them: refresh tokens stop
+        working and live connections close at once. Returns how many sessions ended.
+
+        Raises:
+            ApiError: ``not_found`` for a session that is not this user's or has ended.
+        """
+        now = time.time()
+        async with self.rt.engine.begin() as conn:
+            await self._target_txn(conn, actor, user_id)
+            open_ids = {r.id for r in await q.list_sessions_txn(conn, user_id, now)}
+            if session_id is not None and session_id not in open_ids:
+                raise ApiError(ErrorCode.NOT_FOUND, "no such session")
+            n = await q.revoke_sessions_txn(
+                conn, user_id=user_id, only=session_id, now=now, reason="admin_revoked"
+            )
+            await audit.record_txn(
+                conn,
+                at=now,
+                action="user.session.revoke" if session_id else "user.sessions.revoke_all",
+                actor_id=actor.user_id,
+                target_id=user_id,
+                ip=ip,
+                detail={"session_id": session_id} if session_id else {"count": n},
+            )
+        self.rt.sessions_ended(user_id, only=session_id)
+        return n
 
     async def reset_password(self, actor: Principal, user_id: int, ip: str | None) -> OneTimeSecret:
         now = time.time()

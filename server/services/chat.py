@@ -411,6 +411,23 @@ class Chat:
         self._announce_created(conv_id, roles, created, origin)
         return await self.get(user, conv_id)
 
+    async def create_server_group(self, user: int, *, name: str, topic: str, role: Role) -> int:
+        """A group the server itself creates (``created`` has no sender) with ``user`` as its
+        only member, for messages of the server's own (alerts); returns its id."""
+        roles = {user: role}
+        async with self.rt.engine.begin() as conn:
+            conv_id, created = await self._create_txn(
+                conn,
+                kind="group",
+                direct_key=None,
+                name=name,
+                topic=topic,
+                creator=None,
+                member_roles=roles,
+            )
+        self._announce_created(conv_id, roles, created, None)
+        return conv_id
+
     async def _create_txn(
         self,
         conn: AsyncConnection,
@@ -419,7 +436,7 @@ class Chat:
         direct_key: str | None,
         name: str,
         topic: str,
-        creator: int,
+        creator: int | None,
         member_roles: dict[int, Role],
     ) -> tuple[int, dict[str, Any]]:
         """A new conversation starts with its ``created`` event as seq 1; nobody else can write

@@ -23,10 +23,12 @@ from server.protocol.settings import (
     ServerSettings,
     SettingsUpdate,
 )
+from server.protocol.ws import CLOSE_SESSION_ENDED
 from server.services import media
 from server.services.blobstore import BLOBS, THUMBS
 from server.services.errors import ApiError
 from server.services.ratelimit import Allowlist
+from server.storage import accounts as accounts_q
 from server.storage import audit, retention
 from server.storage import chat as chat_q
 from server.storage import files as files_q
@@ -121,6 +123,14 @@ class ServerOptions:
             changed = {k: v for k, v in given.items() if old.get(k) != v}
             if not changed:
                 return self.current
+            if changed.get("require_2fa") and not actor.totp_enabled:
+                # Otherwise the admin's own next request would be refused: turning it on is
+                # for someone who has shown it works for them.
+                raise ApiError(
+                    ErrorCode.TWO_FACTOR_REQUIRED,
+                    "turn on two-step sign-in for your own account first, then require it "
+                    "for everyone",
+                )
             new = ServerSettings.model_validate({**old, **changed})
             now = time.time()
             async with self.rt.engine.begin() as conn:
@@ -140,7 +150,22 @@ class ServerOptions:
             self._apply()
             if "server_name" in changed:
                 self.rt.renamed(new.server_name)
+            if changed.get("require_2fa"):
+                await self._disconnect_without_two_factor()
         return self.current
+
+    async def _disconnect_without_two_factor(self) -> None:
+        """Live connections were let in before it was required: they end now, and come back
+        only after enrolling (the auth phase refuses them with ``two_factor_required``)."""
+        async with self.rt.reader.connect() as conn:
+            users = await accounts_q.list_users_txn(conn)
+        for row in users:
+            if not row.totp_enabled:
+                self.rt.hub.end_sessions(
+                    row.id,
+                    code=CLOSE_SESSION_ENDED,
+                    reason="an administrator requires two-step sign-in",
+                )
 
     # --- retention ------------------------------------------------------------------------
 

@@ -181,6 +181,13 @@ class Connection:
                 CLOSE_AUTH_FAILED, ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose a new password first"
             )
             return False
+        if who.two_factor_owed:
+            await self._refuse(
+                CLOSE_AUTH_FAILED,
+                ErrorCode.TWO_FACTOR_REQUIRED,
+                "an administrator requires two-step sign-in: turn it on first",
+            )
+            return False
         self.user_id, self.session_id = who.user_id, who.session_id
         await self.ws.send_text(
             _dumps({"type": "auth_ok", "user_id": who.user_id, "session_id": who.session_id})

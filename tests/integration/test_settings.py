@@ -4,12 +4,14 @@ the audit trail, and persistence across a restart."""
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
-from tests.helpers.server import Running, make_settings, pinned_context, running
+from tests.helpers.server import Running, Session, make_settings, pinned_context, running
 from tests.helpers.ws import CommandFailed, WsClient
 
 URL = "/api/v1/admin/settings"
@@ -151,7 +153,16 @@ async def test_every_change_is_audited_and_members_may_not(claimed: Running) -> 
 async def test_settings_survive_a_restart(tmp_path: Path) -> None:
     s = make_settings(tmp_path)
     async with running(s) as r:
-        await r.claim()
+        owner = await r.claim()
+        # requiring two-step sign-in needs the admin's own first (test_require_2fa.py)
+        resp = await r.client.post(
+            "/api/v1/me/2fa/enrol", json={"password": owner.password}, headers=owner.headers
+        )
+        totp = pyotp.TOTP(resp.json()["secret"])
+        resp = await r.client.post(
+            "/api/v1/me/2fa/confirm", json={"code": totp.now()}, headers=owner.headers
+        )
+        assert resp.status_code == 200, resp.text
         resp = await patch(
             r,
             {"presence_enabled": False, "user_quota_bytes": 5000, "require_2fa": True,
@@ -160,7 +171,15 @@ async def test_settings_survive_a_restart(tmp_path: Path) -> None:
         assert resp.status_code == 200
         wanted = resp.json()
     async with running(s) as r:
-        r.owner = await r.login("owner")
+        resp = await r.client.post(
+            "/api/v1/auth/login", json={"username": "owner", "password": owner.password}
+        )
+        resp = await r.client.post(
+            "/api/v1/auth/login/second-factor",
+            json={"challenge": resp.json()["challenge"], "code": totp.at(time.time() + 30)},
+        )
+        assert resp.status_code == 200, resp.text
+        r.owner = Session.from_tokens(resp.json(), owner.password)
         assert await get(r) == wanted
         assert r.rt.hub.presence_enabled is False
         assert r.rt.settings.user_quota_bytes == 5000

@@ -4,13 +4,16 @@ real figures and history, alerts in the app's words, members kept out, an unreac
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 
 from app.accounts.account import Account
 from app.accounts.session import AccountFlows
+from app.chat.connection import ChatConnection
 from app.monitoring.cards import CardKey, Level
 from app.monitoring.series import SeriesKey
+from app.paths import AppPaths
 from tests.helpers.fake_host import make_fake_host
 from tests.ui.conftest import until
 from tests.ui.helpers import ThreadServer, thread_server
@@ -130,3 +133,62 @@ async def test_unreachable_server_keeps_the_last_figures(
         assert page.dashboard.running
     finally:
         await page.stop()
+
+
+async def test_live_from_the_feed_and_polling_only_while_offline(
+    qtbot: QtBot, tmp_path: Path, flows: AccountFlows, app_paths: AppPaths
+) -> None:
+    host = make_fake_host(tmp_path / "host")
+    host.set_temperature(50.0)
+    with thread_server(tmp_path, metrics_interval_s=1, **host.settings()) as srv:
+        owner = await _owner(flows, srv)
+        connection = ChatConnection.for_account(owner, app_paths)
+        polls: list[str] = []
+        request = owner.api.request
+
+        async def counting(method: str, path: str, **kw: Any) -> Any:
+            if "/admin/metrics" in path:
+                polls.append(path)
+            return await request(method, path, **kw)
+
+        owner.api.request = counting  # type: ignore[method-assign]
+        page = DashboardPage(owner, connection=connection)
+        qtbot.addWidget(page)
+        page.resize(1100, 800)
+        page.show()
+        connection.start()
+        await page.start()
+        try:
+            await until(lambda: page.dashboard.live, what="the live feed")
+            assert page.feed is not None and page.feed.subscription is not None
+            await until(lambda: CardKey.TEMPERATURE in page.cards, what="the first figures")
+            chart = page.charts[SeriesKey.TEMPERATURE]
+            before = len(polls)
+            host.set_temperature(66.0)
+            await until(lambda: page.cards[CardKey.TEMPERATURE].value.text() == "66.0 °C")
+            await until(lambda: 66.0 in {p.y() for p in chart.series.points()}, what="charted")
+            assert len(polls) == before  # the feed brought it: no REST poll meanwhile
+
+            # The 24 h history still comes from REST; live samples keep the cards moving.
+            page.day_button.click()
+            await until(lambda: any("range=24h" in p for p in polls), what="24 h from REST")
+            host.set_temperature(70.0)
+            await until(lambda: page.cards[CardKey.TEMPERATURE].value.text() == "70.0 °C")
+            page.hour_button.click()
+
+            # The connection goes away: polling takes over, and the figures keep coming.
+            await connection.stop()
+            assert not page.dashboard.live
+            before = len(polls)
+            host.set_temperature(48.0)
+            await until(lambda: page.cards[CardKey.TEMPERATURE].value.text() == "48.0 °C")
+            assert len(polls) > before
+
+            # Back online: it subscribes again by itself.
+            connection.start()
+            await until(lambda: page.dashboard.live, what="live again")
+        finally:
+            await page.stop()
+            await connection.close()
+            await owner.close()
+        assert not page.dashboard.running

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.accounts.account import Account
@@ -19,6 +20,7 @@ from tests.ui.helpers import ThreadServer, thread_server
 from ui.dialogs.user_create import CreateUserDialog
 from ui.dialogs.user_delete import DeleteUserDialog
 from ui.dialogs.user_handover import HandOverDialog
+from ui.dialogs.user_sessions import UserSessionsDialog
 from ui.pages.people import PeoplePage
 
 PASSWORD = "a long family passphrase"
@@ -128,7 +130,7 @@ async def test_add_a_person_whose_one_time_password_signs_in(
     dialog.display_name.edit.setText("Another Grandma")
     dialog.username.edit.setText("grandma")
     await proceed(dialog)
-    await until(lambda: dialog.username.problem.isVisible(), what="the username problem")
+    await until(dialog.username.problem.isVisible, what="the username problem")
     assert "already has that username" in dialog.username.problem.text()
     assert dialog.created is None
     dialog.close()
@@ -141,7 +143,7 @@ async def test_add_a_person_whose_one_time_password_signs_in(
     dialog.display_name.edit.setText("Uncle")
     dialog.username.edit.setText("U!")
     await proceed(dialog)
-    await until(lambda: dialog.username.problem.isVisible(), what="the username problem")
+    await until(dialog.username.problem.isVisible, what="the username problem")
     assert "3 to 32 characters" in dialog.username.problem.text()
     dialog.close()
     assert len(page.people.users) == 3
@@ -357,3 +359,84 @@ async def _unlock(qtbot: QtBot, tsrv: ThreadServer, flows: AccountFlows) -> None
     assert _login(tsrv, "grandma", "grandma's own passphrase").status_code == 200
     await page.stop()
     await owner.close()  # before its server stops, so no connection is left open
+
+
+async def _answer(dialog: UserSessionsDialog, accept: bool) -> None:
+    await until(lambda: dialog.confirm is not None, what="the confirmation")
+    box = dialog.confirm
+    assert box is not None
+    if accept:
+        yes = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
+        yes[0].click()
+    else:
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+
+async def test_sessions_of_a_person_signed_out_one_then_everywhere(
+    qtbot: QtBot, tsrv: ThreadServer, flows: AccountFlows
+) -> None:
+    page = await _page(qtbot, await _owner(tsrv, flows))
+    code = await _add(page, "grandma", "Grandma")
+    new = "grandma's own passphrase"
+    laptop = _first_sign_in(tsrv, "grandma", code, new)
+    r = tsrv.post(
+        "/api/v1/auth/login",
+        {"username": "grandma", "password": new, "device_name": "Grandma's phone"},
+    )
+    phone = r.json()
+    page.select_user(page.people.users[1].id)
+    assert page.sessions_button.isEnabled()
+    page.sessions_button.click()
+    dialog = page.dialog
+    assert isinstance(dialog, UserSessionsDialog)
+    await until(lambda: dialog.table.topLevelItemCount() == 2, what="two devices")
+    rows = [dialog.table.topLevelItem(i) for i in range(2)]
+    devices = [row.text(0) for row in rows if row is not None]
+    assert "Grandma's phone" in devices
+    assert "Grandma is signed in on these devices" in dialog.summary.text()
+    assert not dialog.sign_out_button.isEnabled()  # nothing selected yet
+
+    phone_row = rows[devices.index("Grandma's phone")]
+    assert phone_row is not None
+    dialog.table.setCurrentItem(phone_row)
+    assert dialog.sign_out_button.isEnabled()
+    dialog.sign_out_button.click()
+    await _answer(dialog, accept=True)
+    await until(lambda: dialog.table.topLevelItemCount() == 1, what="one device left")
+    assert not dialog.error.isVisible()
+    refresh = {"refresh_token": phone["refresh_token"]}
+    assert tsrv.post("/api/v1/auth/refresh", refresh).status_code == 401
+
+    # cancelling changes nothing
+    dialog.sign_out_all_button.click()
+    await _answer(dialog, accept=False)
+    await until(lambda: dialog.sign_out_all_button.isEnabled(), what="idle again")
+    assert dialog.table.topLevelItemCount() == 1
+
+    dialog.sign_out_all_button.click()
+    await _answer(dialog, accept=True)
+    await until(lambda: dialog.table.topLevelItemCount() == 0, what="no devices")
+    assert "not signed in on any device" in dialog.summary.text()
+    assert not dialog.sign_out_all_button.isEnabled()
+    refresh = {"refresh_token": laptop["refresh_token"]}
+    assert tsrv.post("/api/v1/auth/refresh", refresh).status_code == 401
+    dialog.accept()
+    await page.stop()
+
+
+async def test_sessions_of_someone_deleted_meanwhile_says_so(
+    qtbot: QtBot, tsrv: ThreadServer, flows: AccountFlows
+) -> None:
+    owner = await _owner(tsrv, flows)
+    page = await _page(qtbot, owner)
+    await _add(page, "grandma", "Grandma")
+    page.select_user(page.people.users[1].id)
+    await owner.api.request("DELETE", f"/admin/users/{page.people.users[1].id}")
+    page.sessions_button.click()
+    dialog = page.dialog
+    assert isinstance(dialog, UserSessionsDialog)
+    await until(lambda: dialog.error.isVisible(), what="the error")
+    assert "does not exist any more" in dialog.error.text()
+    assert dialog.table.topLevelItemCount() == 0
+    dialog.accept()
+    await page.stop()

@@ -1,4 +1,5 @@
-"""Sign in to a server: username and password, then the code from the phone if 2FA is on."""
+"""Sign in to a server: username and password, then the code from the phone if 2FA is on, or
+turning 2FA on first when the server requires it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.accounts.account import Account
 from app.accounts.credentials import KeyringStatus
-from app.accounts.session import SecondFactorNeeded, SignIn
+from app.accounts.session import EnrolmentNeeded, SecondFactorNeeded, SignIn
 from app.net.explain import explain
 from ui import tasks
 from ui.widgets.fields import Field, RememberBox
+from ui.widgets.two_factor_setup import SetupStage, TwoFactorSetup
 from ui.wizards.step_dialog import StepDialog
 
 
@@ -67,6 +69,22 @@ class SignInDialog(StepDialog):
         code.addWidget(self.code)
         code.addStretch(1)
 
+        self.enrol_page = QWidget()
+        enrol = QVBoxLayout(self.enrol_page)
+        enrol.setSpacing(10)
+        why = QLabel(
+            self.tr(
+                "An administrator of this server requires two-step sign-in: a code from your "
+                "phone as well as your password. Turn it on now to continue."
+            )
+        )
+        why.setWordWrap(True)
+        self.tfa = TwoFactorSetup()
+        enrol.addWidget(why)
+        enrol.addWidget(self.tfa)
+        enrol.addStretch(1)
+        self.tfa.acknowledged.connect(self.set_can_continue)
+
         self.show_step(
             self.password_page,
             self.tr("Sign in to {server}").format(server=server_name),
@@ -86,10 +104,35 @@ class SignInDialog(StepDialog):
             )
             self.code.edit.setFocus()
             return
-        self._done(result)
+        await self._signed_in(result)
 
     async def _second(self) -> None:
-        self._done(await self.flow.second_factor(self.code.text().strip()))
+        await self._signed_in(await self.flow.second_factor(self.code.text().strip()))
+
+    async def _signed_in(self, result: Account | EnrolmentNeeded) -> None:
+        if isinstance(result, EnrolmentNeeded):
+            self.show_step(
+                self.enrol_page,
+                self.tr("Turn on two-step sign-in"),
+                self._enrol,
+                button=self.tr("Try again"),  # what it does if the QR code fails to come
+            )
+            # The QR code comes at once: there is nothing to choose before it.
+            await self.tfa.advance(self.flow)
+            self.set_action(self._enrol, self.tr("Check the code"))
+            return
+        self._done(result)
+
+    async def _enrol(self) -> None:
+        if self.tfa.stage is SetupStage.CODES:
+            self._done(await self.flow.finish())
+            return
+        stage = await self.tfa.advance(self.flow)
+        if stage is SetupStage.SCAN:
+            self.set_action(self._enrol, self.tr("Check the code"))
+        elif stage is SetupStage.CODES:
+            self.set_action(self._enrol, self.tr("Continue"))
+            self.set_can_continue(False)
 
     def _done(self, account: Account) -> None:
         self.account = account

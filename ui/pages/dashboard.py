@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.accounts.account import Account
+from app.chat.connection import ChatConnection
 from app.monitoring.alerts import AlertText, Severity
 from app.monitoring.cards import Card, CardKey, Level
 from app.monitoring.dashboard import Dashboard, DashboardChanged, DashboardView
+from app.monitoring.feed import LiveFeed
 from app.monitoring.series import SeriesKey
 from server.protocol.monitoring import HistoryRange
 from ui.theme import colours, is_dark
@@ -94,15 +96,24 @@ class DashboardPage(QWidget):
     """Renders a `Dashboard` for one admin account; the range switch is its only input.
 
     Attributes:
-        dashboard: the view-model (polling runs between `start` and `stop`).
+        dashboard: the view-model (it runs between `start` and `stop`).
+        feed: the live feed over the account's chat connection, when one was given; without
+            it (or while it is not online) the dashboard polls.
         cards: the status cards by key, once the first figures arrived.
         charts: the charts by figure.
     """
 
-    def __init__(self, account: Account, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        account: Account,
+        parent: QWidget | None = None,
+        *,
+        connection: ChatConnection | None = None,
+    ) -> None:
         super().__init__(parent)
         self.account = account
         self.dashboard = Dashboard(account.api)
+        self.feed = LiveFeed(connection, self.dashboard) if connection is not None else None
         # The page owns its dashboard, so the subscription lives exactly as long as both.
         self.dashboard.events.subscribe(self._on_changed)
 
@@ -191,11 +202,15 @@ class DashboardPage(QWidget):
         self.day_button.clicked.connect(lambda: self.on_range_chosen("24h"))
 
     async def start(self) -> None:
-        """Begins loading and refreshing the figures."""
+        """Begins loading and refreshing the figures (live when the connection is online)."""
         self.dashboard.start()
+        if self.feed is not None:
+            self.feed.start()
 
     async def stop(self) -> None:
         """Stops refreshing (the page keeps showing what it has)."""
+        if self.feed is not None:
+            await self.feed.stop()
         await self.dashboard.stop()
 
     def on_range_chosen(self, span: HistoryRange) -> None:

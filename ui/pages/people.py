@@ -30,6 +30,7 @@ from app.net.errors import ApiError
 from app.users.people import USER_ROLE, Column, People
 from app.users.permissions import is_admin
 from app.users.problems import explain_people, only_admins
+from app.users.sessions import UserSessions
 from server.protocol.admin import AdminUser, OneTimeSecret
 from server.protocol.common import Role
 from server.protocol.errors import ErrorCode
@@ -39,6 +40,7 @@ from ui.dialogs.invite import InviteDialog
 from ui.dialogs.user_create import CreateUserDialog
 from ui.dialogs.user_delete import DeleteUserDialog
 from ui.dialogs.user_handover import HandOverDialog
+from ui.dialogs.user_sessions import UserSessionsDialog
 
 # The list is read again this often while the page is shown (last sign-in, locks, storage).
 REFRESH_INTERVAL_MS = 60_000
@@ -144,7 +146,10 @@ class PeoplePage(QWidget):
         self.make_member_action = QAction(self.tr("Make family member"), self)
         self.transfer_action = QAction(self.tr("Hand over ownership…"), self)
         self.delete_action = QAction(self.tr("Delete…"), self)
+        self.sessions_action = QAction(self.tr("Sessions…"), self)
+        self.sessions_action.setToolTip(self.tr("See the devices they are signed in on"))
         self._row_actions = (
+            self.sessions_action,
             self.reset_password_action,
             self.reset_two_factor_action,
             self.disable_action,
@@ -155,6 +160,7 @@ class PeoplePage(QWidget):
             self.transfer_action,
             self.delete_action,
         )
+        self.sessions_button = self._button(self.sessions_action)
         self.reset_password_button = self._button(self.reset_password_action)
         self.reset_two_factor_button = self._button(self.reset_two_factor_action)
         self.switch_button = QPushButton()
@@ -168,6 +174,7 @@ class PeoplePage(QWidget):
         self.delete_button = self._button(self.delete_action)
         self.delete_button.setProperty("role", "danger")
         actions = QHBoxLayout()
+        actions.addWidget(self.sessions_button)
         actions.addWidget(self.reset_password_button)
         actions.addWidget(self.reset_two_factor_button)
         actions.addWidget(self.switch_button)
@@ -244,6 +251,7 @@ class PeoplePage(QWidget):
         )
         self.transfer_action.triggered.connect(lambda: self._on_row(self._transfer, "transfer"))
         self.delete_action.triggered.connect(lambda: self._on_row(self._delete, "delete"))
+        self.sessions_action.triggered.connect(self.on_sessions)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -333,6 +341,7 @@ class PeoplePage(QWidget):
         manage = user is not None and self.people.can_manage(user)
         roles = self.people.role_changes(user) if user is not None else ()
         self.reset_password_action.setEnabled(manage)
+        self.sessions_action.setEnabled(manage)
         self.reset_two_factor_action.setEnabled(manage)
         self.delete_action.setEnabled(manage)
         self.disable_action.setEnabled(manage and user is not None and not user.disabled)
@@ -375,6 +384,15 @@ class PeoplePage(QWidget):
         user = self.selected_user()
         if user is not None:
             (self.enable_action if user.disabled else self.disable_action).trigger()
+
+    def on_sessions(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        self._show_message("")
+        dialog = UserSessionsDialog(UserSessions(self.account.api, user), self)
+        self.dialog = dialog
+        dialog.open()
 
     def on_context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFormLayout,
-    QLabel,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.net.explain import explain
 from app.wizard.claim import ClaimProblem, ClaimWizard, FingerprintSource
 from app.wizard.forms import AccountForm, suggest_username
 from ui.widgets.fields import Field, FingerprintLabel, RememberBox
-from ui.widgets.qr import QrCode
+from ui.widgets.two_factor_setup import SetupStage, TwoFactorSetup
 from ui.wizards.step_dialog import StepDialog
 
 
@@ -131,54 +124,15 @@ class ClaimDialog(StepDialog):
         self.tfa_enable = QCheckBox(self.tr("Turn on two-step sign-in now"))
         self.tfa_enable.setChecked(True)
         layout.addWidget(self.tfa_enable)
-        self.tfa_setup = QWidget()
-        setup = QFormLayout(self.tfa_setup)
-        setup.setContentsMargins(0, 0, 0, 0)
-        self.qr = QrCode(size=180)
-        self.secret = QLabel()
-        self.secret.setProperty("role", "code")
-        self.secret.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.secret.setWordWrap(True)
-        self.tfa_code = Field(self.tr("Code from the app"), placeholder="123456")
-        setup.addRow(
-            _text(
-                self.tr(
-                    "Scan this with an authenticator app (such as Google Authenticator, "
-                    "Microsoft Authenticator or 2FAS), or type the key below into it:"
-                )
-            )
-        )
-        setup.addRow(self.qr)
-        setup.addRow(self.secret)
-        setup.addRow(self.tfa_code)
-        self.tfa_setup.hide()
-        layout.addWidget(self.tfa_setup)
-        self.codes_box = QWidget()
-        codes = QVBoxLayout(self.codes_box)
-        codes.setContentsMargins(0, 0, 0, 0)
-        codes.addWidget(
-            _text(
-                self.tr(
-                    "Two-step sign-in is on. If you lose your phone, each of these recovery codes "
-                    "lets you in once. Print them or write them down and keep them somewhere safe:"
-                )
-            )
-        )
-        self.recovery = QPlainTextEdit()
-        self.recovery.setReadOnly(True)
-        self.recovery.setProperty("role", "code")
-        # Room for all ten codes, so none hides behind a scroll bar.
-        # (The style sheet's monospace font is larger than the default: measure generously.)
-        line = self.recovery.fontMetrics().lineSpacing()
-        self.recovery.setFixedHeight(12 * line + 24)
-        codes.addWidget(self.recovery)
-        self.saved = QCheckBox(self.tr("I have kept these codes somewhere safe"))
-        codes.addWidget(self.saved)
-        self.codes_box.hide()
-        layout.addWidget(self.codes_box)
+        self.tfa = TwoFactorSetup()
+        layout.addWidget(self.tfa)
+        # The parts tests and screenshots look at, by their names from before they were shared.
+        self.qr, self.secret, self.tfa_code = self.tfa.qr, self.tfa.secret, self.tfa.code
+        self.tfa_setup, self.codes_box = self.tfa.setup_box, self.tfa.codes_box
+        self.recovery, self.saved = self.tfa.recovery, self.tfa.saved
         layout.addStretch(1)
         self.tfa_enable.toggled.connect(self._on_tfa_toggled)
-        self.saved.toggled.connect(self.set_can_continue)
+        self.tfa.acknowledged.connect(self.set_can_continue)
 
     def _build_done(self) -> None:
         self.done_page = QWidget()
@@ -230,24 +184,16 @@ class ClaimDialog(StepDialog):
         self.cancel_button.hide()  # the server is claimed now; there is nothing to cancel
 
     async def _two_factor(self) -> None:
-        if not self.tfa_enable.isChecked() or self.codes_box.isVisible():
+        if not self.tfa_enable.isChecked() or self.tfa.stage is SetupStage.CODES:
             self._finish()
             return
-        if not self.tfa_setup.isVisible():
-            secret, uri = await self.wizard.start_two_factor()
-            self.qr.set_data(uri)
-            self.secret.setText(" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)))
+        stage = await self.tfa.advance(self.wizard)
+        if stage is SetupStage.SCAN:
             self.tfa_enable.setEnabled(False)
-            self.tfa_setup.show()
             self.continue_button.setText(self.tr("Check the code"))
-            self.tfa_code.edit.setFocus()
-            return
-        codes = await self.wizard.confirm_two_factor(self.tfa_code.text())
-        self.tfa_setup.hide()
-        self.recovery.setPlainText("\n".join(codes))
-        self.codes_box.show()
-        self.continue_button.setText(self.tr("Continue"))
-        self.set_can_continue(False)
+        else:
+            self.continue_button.setText(self.tr("Continue"))
+            self.set_can_continue(False)
 
     def _finish(self) -> None:
         self.wizard.finish()
