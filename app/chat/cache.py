@@ -26,7 +26,7 @@ from server.protocol.chat import Conversation, Event, EventKind
 
 # Bump when the schema changes. The cache only holds what the server can send again, so an
 # older (or newer) file is dropped and rebuilt rather than migrated.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # FTS5's trigram tokenizer indexes every run of 3 characters, which finds Chinese words
 # (written without spaces) as well as English ones. Shorter queries, common in Chinese (世界),
@@ -76,6 +76,26 @@ CREATE TABLE outbox (
     seq INTEGER,
     error_code TEXT,
     created_at REAL NOT NULL
+);
+CREATE TABLE upload_batches (
+    id TEXT PRIMARY KEY,
+    conversation_id INTEGER NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    reply_to INTEGER,
+    created_at REAL NOT NULL
+);
+CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    batch_id TEXT NOT NULL REFERENCES upload_batches (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    sha256 TEXT,
+    upload_id TEXT,
+    attachment TEXT,
+    failure TEXT
 );
 CREATE VIRTUAL TABLE message_fts USING fts5(text, tokenize = 'trigram');
 """
@@ -689,13 +709,13 @@ def _message(row: sqlite3.Row) -> CachedMessage:
         edited_at=row["edited_at"],
         deleted=bool(row["deleted"]),
         reactions=json.loads(row["reactions"]),
-        attachments=_attachments(content.get("attachments")),
+        attachments=attachments_from(content.get("attachments")),
     )
 
 
-def _attachments(value: object) -> tuple[CachedAttachment, ...]:
-    """What the server sent, skipping any entry that is not an attachment (a newer server's
-    content must not make a message unreadable)."""
+def attachments_from(value: object) -> tuple[CachedAttachment, ...]:
+    """The attachments a message's content lists (protocol 23.2), skipping any entry that is
+    not an attachment (a newer server's content must not make a message unreadable)."""
     if not isinstance(value, list):
         return ()
     found = []

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from websockets.asyncio.client import ClientConnection
@@ -525,34 +525,70 @@ class ChatConnection:
         if current is not None and current.state is OutboxState.PENDING:
             await self._send_item(current)
 
-    async def _queue(self, conversation_id: int, command: str, body: dict[str, Any]) -> OutboxItem:
+    async def _queue(
+        self,
+        conversation_id: int,
+        command: str,
+        body: dict[str, Any],
+        client_id: str | None = None,
+    ) -> OutboxItem:
         assert command in RESENDABLE
         # Checked before the outbox stores it: a frame over the limit would be resent forever.
-        size = len(json.dumps({"id": 2**62, "type": command, "client_id": "x" * 36, **body}))
+        wire = dict(body)
+        if "attachments" in wire:
+            wire["attachments"] = [a["id"] for a in wire["attachments"]]
+        size = len(json.dumps({"id": 2**62, "type": command, "client_id": "x" * 36, **wire}))
         if size > self._max_frame_bytes:
             raise TooLarge(f"{command} needs {size} bytes; frames hold {self._max_frame_bytes}")
-        entry = self.outbox.add(conversation_id, command, body)
+        queued = self.outbox.get(client_id) if client_id is not None else None
+        if queued is not None:
+            return queued  # queued before (an upload's message, after a restart)
+        entry = self.outbox.add(conversation_id, command, body, client_id=client_id)
         self.events.emit(SendQueued(entry))
         await self._send_item(entry)
         return entry
 
     async def send_message(
-        self, conversation_id: int, text: str, *, reply_to: int | None = None
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        attachments: list[str] | None = None,
+        described: Sequence[Mapping[str, Any]] = (),
+        client_id: str | None = None,
     ) -> OutboxItem:
         """Writes a message: into the outbox at once, and to the server when online.
+
+        Args:
+            conversation_id: where it goes.
+            text: the text; may be empty when the message carries attachments (protocol 23.2).
+            reply_to: the seq it answers.
+            attachments: ids of our finished uploads, in the order to show them.
+            described: the server's ``Attachment`` of each (from ``complete``), so that our
+                own copy shows the files before the server echoes the message. Ids without a
+                description are sent all the same, but shown only once synced from elsewhere.
+            client_id: for a message that must be queued at most once: when the outbox holds
+                this client id already, its entry is returned and nothing more is sent.
 
         Returns:
             The outbox entry (pending); ``SendAcked`` or ``SendFailed`` follows.
 
         Raises:
-            ValueError: the text is empty.
+            ValueError: neither text nor attachments, or an attachment id is empty.
         """
-        if not text:
-            raise ValueError("a message needs some text")
+        ids = list(attachments or [])
+        if not text and not ids:
+            raise ValueError("a message needs some text or a file")
+        if not all(isinstance(i, str) and i for i in ids):
+            raise ValueError("an attachment id is empty")
         body: dict[str, Any] = {"text": text}
         if reply_to is not None:
             body["reply_to"] = reply_to
-        return await self._queue(conversation_id, "message/send", body)
+        if ids:
+            known = {str(d.get("id")): d for d in described}
+            body["attachments"] = [dict(known.get(i, {"id": i}), id=i) for i in ids]
+        return await self._queue(conversation_id, "message/send", body, client_id)
 
     async def edit_message(self, conversation_id: int, seq: int, text: str) -> OutboxItem:
         """Changes the text of one of our messages (through the outbox).
@@ -601,6 +637,29 @@ class ChatConnection:
         except TimeoutError as exc:
             self._waiting.pop(command_id, None)
             raise ChatOffline("no answer in time") from exc
+
+    async def group_command(self, type_: str, **fields: Any) -> dict[str, Any]:
+        """A command that changes a group (section 18.3: add, remove, leave, update, set_role),
+        with the event it stored filed in the cache and announced as ``EventStored``.
+
+        The server does not send a command's own events back to the connection that sent it
+        (protocol 15.3); the result names the event's seq, and ``history`` gives the event
+        exactly as stored (a leaver may still read up to the event that removed them).
+
+        Raises:
+            ChatOffline, CommandRefused: as ``request``.
+        """
+        result = await self.request(type_, **fields)
+        seq, cid = result.get("seq"), result.get("conversation_id")
+        if isinstance(seq, int) and isinstance(cid, int) and seq > 0:
+            page = parse_model(
+                EventPage,
+                await self.request("history", conversation_id=cid, after=seq - 1, limit=1),
+            )
+            for event in page.events:
+                if self.cache.apply_event(event):
+                    self.events.emit(EventStored(event))
+        return result
 
     async def create_direct(self, user_id: int) -> Conversation:
         """The direct conversation with someone (created the first time), stored in the cache."""

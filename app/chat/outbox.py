@@ -17,12 +17,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.chat.cache import ChatCache
+from app.chat.cache import CachedAttachment, ChatCache, attachments_from
 from server.protocol.chat import Event, EventKind
 from server.protocol.errors import ErrorCode
 
 # The commands that carry a client_id and may be resent (protocol 15.2).
 RESENDABLE = frozenset({"message/send", "message/edit", "message/delete", "message/react"})
+
+# What a message event's content shows of each attachment (protocol 23.2); the outbox keeps
+# these for the local copy, and sends only the ids.
+ATTACHMENT_FIELDS = (
+    "id",
+    "name",
+    "size",
+    "mime",
+    "sha256",
+    "width",
+    "height",
+    "duration",
+    "thumbnail",
+)
 
 # Refusals that sending again cannot fix: tell the user (protocol 15.2 and 6.3).
 FINAL_CODES = frozenset(
@@ -59,7 +73,9 @@ class OutboxItem:
         client_id: the command's ``client_id`` (a UUID), the same on every resend.
         conversation_id: where it goes.
         command: ``message/send``, ``message/edit``, ``message/delete`` or ``message/react``.
-        body: the command's other fields (``text``, ``seq``, ``emoji``...).
+        body: the command's other fields (``text``, ``seq``, ``emoji``...). A send's
+            ``attachments`` are kept as the server described them (``{"id", "name", ...}``) so
+            that the local copy can show them; only their ids go on the wire.
         state: pending, sent or failed.
         seq: the stored event's seq, once sent.
         error_code: why it failed, once failed.
@@ -81,16 +97,30 @@ class OutboxItem:
         text = self.body.get("text")
         return text if isinstance(text, str) else None
 
+    @property
+    def attachment_ids(self) -> tuple[str, ...]:
+        """The ids of the files a send carries, in order."""
+        return tuple(str(a["id"]) for a in self.body.get("attachments", ()))
+
+    @property
+    def attachments(self) -> tuple[CachedAttachment, ...]:
+        """The files a send carries, for showing it before the server stored it (an id given
+        without its description is left out)."""
+        return attachments_from(self.body.get("attachments"))
+
     def fields(self) -> dict[str, Any]:
         """The command's fields as they go on the wire (without ``id`` and ``type``)."""
-        return {"conversation_id": self.conversation_id, "client_id": self.client_id, **self.body}
+        wire = {"conversation_id": self.conversation_id, "client_id": self.client_id, **self.body}
+        if "attachments" in wire:
+            wire["attachments"] = list(self.attachment_ids)
+        return wire
 
     def as_event(self, sender_id: int, seq: int, created_at: float) -> Event:
         """The event the server stored for this command, to file locally (protocol 15.3)."""
         kind, content, target = {
             "message/send": (
                 EventKind.MESSAGE,
-                {k: v for k, v in self.body.items() if k in ("text", "reply_to", "attachments")},
+                self._sent_content(),
                 self.body.get("reply_to"),
             ),
             "message/edit": (EventKind.EDIT, {"text": self.body.get("text")}, self.body.get("seq")),
@@ -115,6 +145,15 @@ class OutboxItem:
             content=content,
         )
 
+    def _sent_content(self) -> dict[str, Any]:
+        """A send's content as the server stores it: descriptions trimmed to the 23.2 fields."""
+        content = {k: v for k, v in self.body.items() if k in ("text", "reply_to")}
+        if "attachments" in self.body:
+            content["attachments"] = [
+                {k: a[k] for k in ATTACHMENT_FIELDS if k in a} for a in self.body["attachments"]
+            ]
+        return content
+
 
 class Outbox:
     """The outbox of one account, stored in its cache file.
@@ -137,19 +176,40 @@ class Outbox:
         self._new_client_id = new_client_id
         self._clock = clock
 
-    def add(self, conversation_id: int, command: str, body: dict[str, Any]) -> OutboxItem:
+    def add(
+        self,
+        conversation_id: int,
+        command: str,
+        body: dict[str, Any],
+        *,
+        client_id: str | None = None,
+    ) -> OutboxItem:
         """Stores a new pending command.
 
+        Args:
+            client_id: the caller's own client id, for a command that must be queued at most
+                once (a message whose files were uploaded first); when the outbox holds it
+                already, that entry is returned and nothing is added.
+
         Raises:
-            ValueError: not one of the resendable commands, or ``body`` names the conversation
-                or the client id itself (the outbox sets those).
+            ValueError: not one of the resendable commands, ``body`` names the conversation
+                or the client id itself (the outbox sets those), or an attachment has no id.
         """
         if command not in RESENDABLE:
             raise ValueError(f"{command!r} is not a command the outbox can resend")
         if {"conversation_id", "client_id", "id", "type"} & body.keys():
             raise ValueError("the outbox sets id, type, conversation_id and client_id itself")
+        files = body.get("attachments", [])
+        if not isinstance(files, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("id"), str) and a["id"] for a in files
+        ):
+            raise ValueError("attachments must be descriptions with an id")
+        if client_id is not None:
+            existing = self.get(client_id)
+            if existing is not None:
+                return existing
         item = OutboxItem(
-            client_id=self._new_client_id(),
+            client_id=client_id or self._new_client_id(),
             conversation_id=conversation_id,
             command=command,
             body=dict(body),

@@ -8,10 +8,11 @@ worker thread so the Qt/asyncio loop never waits on the network. Both raise only
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import requests
+import urllib3
 from pydantic import BaseModel
 
 from app.net.address import Address
@@ -114,6 +115,84 @@ class ApiClient:
         """Closes pooled connections."""
         self._session.close()
 
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """One request, with the transport's failures as ``app.net.errors``."""
+        url = self.address.base_url + (
+            path if path.startswith(API) or path == "/healthz" else API + path
+        )
+        sent = {"Accept": "application/json", **(headers or {})}
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        try:
+            return self._session.request(
+                method,
+                url,
+                json=json,
+                data=data,
+                headers=sent,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=stream,
+            )
+        except requests.exceptions.SSLError as exc:
+            changed = certificate_changed_from(exc, self.fingerprint) if self.fingerprint else None
+            if changed is not None:
+                raise changed from None
+            raise Unreachable(str(self.address), f"secure connection failed: {exc}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise Unreachable(str(self.address), str(exc), timed_out=True) from exc
+        except requests.exceptions.RequestException as exc:
+            raise Unreachable(str(self.address), str(exc)) from exc
+
+    def send_bytes(
+        self, method: str, path: str, data: bytes, *, token: str, headers: dict[str, str]
+    ) -> Any:
+        """A request whose body is raw bytes (an upload's chunk); returns the JSON answer.
+
+        Raises:
+            The same errors as ``request``.
+        """
+        response = self._send(method, path, token=token, headers=headers, data=data)
+        try:
+            value, error = _outcome(response, f"{method} {path}")
+        finally:
+            response.close()
+            del response
+        if error is not None:
+            raise error
+        return value
+
+    def open_stream(
+        self, path: str, *, token: str, headers: dict[str, str] | None = None, method: str = "GET"
+    ) -> Streamed:
+        """A download whose body is read piece by piece (attachments, thumbnails).
+
+        The caller must close the result. Error answers raise before it is returned.
+
+        Raises:
+            The same errors as ``request``.
+        """
+        response = self._send(method, path, token=token, headers=headers, stream=True)
+        if response.status_code >= 400:
+            try:
+                response.content  # noqa: B018 - reads the small error body before closing
+                error = _api_error(response)
+            finally:
+                response.close()
+                del response
+            raise error
+        return Streamed(response, str(self.address))
+
     def request(
         self,
         method: str,
@@ -136,35 +215,12 @@ class ApiClient:
             CertificateChanged: the server's certificate is not the pinned one.
             BadResponse: a success answer that is not JSON.
         """
-        url = self.address.base_url + (
-            path if path.startswith(API) or path == "/healthz" else API + path
-        )
-        headers = {"Accept": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
         payload: Any = None
         if isinstance(body, BaseModel):
             payload = body.model_dump(mode="json", exclude_unset=False)
         elif body is not None:
             payload = body
-        try:
-            response = self._session.request(
-                method,
-                url,
-                json=payload,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.exceptions.SSLError as exc:
-            changed = certificate_changed_from(exc, self.fingerprint) if self.fingerprint else None
-            if changed is not None:
-                raise changed from None
-            raise Unreachable(str(self.address), f"secure connection failed: {exc}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise Unreachable(str(self.address), str(exc), timed_out=True) from exc
-        except requests.exceptions.RequestException as exc:
-            raise Unreachable(str(self.address), str(exc)) from exc
+        response = self._send(method, path, token=token, json=payload)
         # Read the answer into plain values and drop the Response before raising: a traceback
         # that keeps the Response alive keeps its socket open (the file object made from it
         # holds a reference), and the server then waits for that connection at shutdown.
@@ -239,6 +295,35 @@ class ApiClient:
         return parse_model(
             RecoveryCodes, self.request("POST", "/me/2fa/confirm", body=body, token=access_token)
         )
+
+
+class Streamed:
+    """An answer whose body has not been read yet (``ApiClient.open_stream``).
+
+    Attributes:
+        status: the HTTP status (200, 206, 304).
+        headers: the answer's headers (names are case-insensitive).
+    """
+
+    def __init__(self, response: requests.Response, address: str) -> None:
+        self._response = response
+        self._address = address
+        self.status = response.status_code
+        self.headers: Mapping[str, str] = response.headers
+
+    def chunks(self, size: int = 64 * 1024) -> Iterator[bytes]:
+        """The body in pieces of at most ``size`` bytes; blocks while they arrive.
+
+        Raises:
+            Unreachable: the connection broke or stalled before the end.
+        """
+        try:
+            yield from self._response.iter_content(size)
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise Unreachable(self._address, f"the download broke off: {exc}") from exc
+
+    def close(self) -> None:
+        self._response.close()
 
 
 class _RefuseAdapter(requests.adapters.BaseAdapter):

@@ -43,9 +43,6 @@ from app.chat.conversation_rows import (
 )
 from app.chat.directory import Directory
 from app.chat.events import ChatEvent, ConversationsUpdated, EventStored
-from app.net.errors import NetError
-from app.net.models import parse_model
-from server.protocol.chat import Ack, Event, EventKind
 from server.protocol.common import Role
 from ui import tasks
 from ui.chat.avatar import Avatar, avatar_pixmap
@@ -54,62 +51,16 @@ from ui.widgets.fields import Field
 
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
-# The event each group command stores (protocol 15.2: its result is the acknowledgement).
-_KIND_OF = {
-    "conversation/add_members": EventKind.MEMBER_ADDED,
-    "conversation/remove_member": EventKind.MEMBER_REMOVED,
-    "conversation/leave": EventKind.MEMBER_LEFT,
-    "conversation/update": EventKind.UPDATED,
-    "conversation/set_role": EventKind.ROLE_CHANGED,
-}
-
 
 async def group_command(connection: ChatConnection, type_: str, **fields: Any) -> None:
-    """Runs a group command and files the event it stored in the cache.
-
-    WORKAROUND: protocol 15.3 says the connection that sent a membership command receives its
-    event just before the result, but the server never sends a command's own events back to
-    its connection (commit 5175408), so without this our own cache would only learn of the
-    change at the next sync. The event is rebuilt from the acknowledgement, as the outbox does
-    for messages; applying it is idempotent, so an echo from a future server changes nothing.
-    This belongs in ``ChatConnection.request``.
+    """Runs a group command for a dialog's task runner (which wants no result); its event
+    lands in our cache (``ChatConnection.group_command``).
 
     Raises:
         ChatOffline: not online.
         CommandRefused: the server refused.
     """
-    result = await connection.request(type_, **fields)
-    me = connection.user_id
-    kind = _KIND_OF.get(type_)
-    if me is None or kind is None:
-        return
-    try:
-        ack = parse_model(Ack, result)
-    except NetError:
-        return
-    content: dict[str, Any]
-    if kind is EventKind.MEMBER_ADDED:
-        content = {"user_ids": sorted(set(fields["user_ids"]))}
-    elif kind is EventKind.MEMBER_LEFT:
-        content = {"user_id": me}
-    elif kind is EventKind.UPDATED:
-        content = {k: fields[k] for k in ("name", "topic") if k in fields}
-    elif kind is EventKind.ROLE_CHANGED:
-        content = {"user_id": fields["user_id"], "role": fields["role"]}
-    else:
-        content = {"user_id": fields["user_id"]}
-    event = Event(
-        conversation_id=ack.conversation_id,
-        seq=ack.seq,
-        kind=kind,
-        sender_id=me,
-        client_id=None,
-        target_seq=None,
-        created_at=ack.created_at,
-        content=content,
-    )
-    if connection.cache.apply_event(event):
-        connection.events.emit(EventStored(event))
+    await connection.group_command(type_, **fields)
 
 
 class GroupSettingsDialog(QDialog):

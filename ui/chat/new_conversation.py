@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ChatGroups", text)
-
-
 def explain_chat_failure(exc: BaseException) -> str:
     """Why a conversation command failed, in words, with what to do about it.
 
@@ -49,44 +45,62 @@ def explain_chat_failure(exc: BaseException) -> str:
         exc: what ``ChatConnection.request`` (or a method built on it) raised.
     """
     if isinstance(exc, ChatOffline):
-        return _tr(
+        return QCoreApplication.translate(
+            "ChatGroups",
             "You are not connected to the server right now, so nothing was changed. Try "
-            "again when the connection is back."
+            "again when the connection is back.",
         )
     if not isinstance(exc, CommandRefused):
         log.error("a conversation command failed", exc_info=exc)
-        return _tr("Something went wrong and nothing was changed. Try again.")
+        return QCoreApplication.translate(
+            "ChatGroups", "Something went wrong and nothing was changed. Try again."
+        )
     code = exc.code
     if code == ErrorCode.FORBIDDEN:
-        return _tr("Only the group's owner or an admin can do that.")
+        return QCoreApplication.translate(
+            "ChatGroups", "Only the group's owner or an admin can do that."
+        )
     if code == ErrorCode.OWNER_MUST_TRANSFER:
-        return _tr(
+        return QCoreApplication.translate(
+            "ChatGroups",
             "You own this group. Make someone else its owner first (in the group's settings); "
-            "then you can leave."
+            "then you can leave.",
         )
     if code == ErrorCode.GROUP_FULL:
-        return _tr("The group is full: this server allows no more people in one group.")
+        return QCoreApplication.translate(
+            "ChatGroups", "The group is full: this server allows no more people in one group."
+        )
     if code == ErrorCode.USER_NOT_FOUND:
-        return _tr(
-            "Someone you picked no longer has an account on this server. Pick again from the list."
+        return QCoreApplication.translate(
+            "ChatGroups",
+            "Someone you picked no longer has an account on this server. Pick again from the list.",
         )
     if code == ErrorCode.ALREADY_MEMBER:
-        return _tr("They are in the group already.")
+        return QCoreApplication.translate("ChatGroups", "They are in the group already.")
     if code == ErrorCode.NOT_A_MEMBER:
-        return _tr("They are no longer in the group.")
+        return QCoreApplication.translate("ChatGroups", "They are no longer in the group.")
     if code == ErrorCode.CANNOT_MODIFY_SELF:
-        return _tr("You cannot do that to yourself. To leave the group, use Leave group.")
+        return QCoreApplication.translate(
+            "ChatGroups", "You cannot do that to yourself. To leave the group, use Leave group."
+        )
     if code == ErrorCode.CONVERSATION_NOT_FOUND:
-        return _tr("You are no longer in this group.")
+        return QCoreApplication.translate("ChatGroups", "You are no longer in this group.")
     if code == ErrorCode.NOT_A_GROUP:
-        return _tr("A direct conversation always has exactly two people.")
+        return QCoreApplication.translate(
+            "ChatGroups", "A direct conversation always has exactly two people."
+        )
     if code == ErrorCode.RATE_LIMITED:
-        return _tr("That was a lot at once. Wait a moment, then try again.")
+        return QCoreApplication.translate(
+            "ChatGroups", "That was a lot at once. Wait a moment, then try again."
+        )
     if code == ErrorCode.INVALID_REQUEST:
-        return _tr("The server did not accept this. Check the name and the topic.")
-    return _tr(
+        return QCoreApplication.translate(
+            "ChatGroups", "The server did not accept this. Check the name and the topic."
+        )
+    return QCoreApplication.translate(
+        "ChatGroups",
         "The server could not do this ({code}). Try again; if it keeps failing, tell the "
-        "person who runs the server."
+        "person who runs the server.",
     ).format(code=code)
 
 
