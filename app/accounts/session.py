@@ -28,6 +28,7 @@ from app.net.models import build_request
 from app.net.pinning import PeerCertificate, fetch_certificate_blocking, normalise_fingerprint
 from app.net.signed_in import SESSION_OVER, SignedInApi
 from app.servers import KnownServers
+from app.wizard.forms import DEFAULT_PASSWORD_MIN, new_password_problems
 from server.protocol import PROTOCOL_VERSION
 from server.protocol.auth import (
     LoginRequest,
@@ -72,6 +73,16 @@ class EnrolmentNeeded:
     The password was right, but the session may only enrol: call ``SignIn.start_two_factor``,
     then ``confirm_two_factor``, then ``finish`` for the ``Account``. The app is told of the
     account (``SignedIn``) only after that, so nothing tries to use it half signed in.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class NewPasswordNeeded:
+    """The password was a one-time password from an administrator (protocol 10.2, 13.2).
+
+    The session may do nothing else until the account has a password of its own: call
+    ``SignIn.new_password`` (check it first with ``SignIn.new_password_problems``). As with
+    ``EnrolmentNeeded``, the app is told of the account only once everything owed is done.
     """
 
 
@@ -347,12 +358,17 @@ class SignIn:
     code from the authenticator app (or a recovery code) returns the ``Account``. A wrong code
     raises ``ApiError(invalid_second_factor)`` and another code may be tried.
 
-    Either may return ``EnrolmentNeeded`` instead, when the server requires two-step sign-in and
-    the account has none: ``start_two_factor``, ``confirm_two_factor`` (the recovery codes),
-    then ``finish`` returns the ``Account`` (an ``Enrolment``, like the claim wizard).
+    Either may return ``NewPasswordNeeded`` instead, when the password was a one-time password
+    from an administrator: ``new_password`` replaces it and returns the ``Account`` or, when
+    that is owed too, ``EnrolmentNeeded``.
+
+    ``EnrolmentNeeded`` comes when the server requires two-step sign-in and the account has
+    none: ``start_two_factor``, ``confirm_two_factor`` (the recovery codes), then ``finish``
+    returns the ``Account`` (an ``Enrolment``, like the claim wizard).
 
     Attributes:
-        step: ``"password"``, ``"second_factor"``, ``"enrol"`` or ``"done"``.
+        step: ``"password"``, ``"second_factor"``, ``"new_password"``, ``"enrol"`` or
+            ``"done"``.
     """
 
     def __init__(
@@ -366,14 +382,18 @@ class SignIn:
         self._addresses = list(addresses)
         self._fingerprint = fingerprint
         self._server_id = server_id
-        self.step: Literal["password", "second_factor", "enrol", "done"] = "password"
+        self.step: Literal["password", "second_factor", "new_password", "enrol", "done"] = (
+            "password"
+        )
         self._api: AsyncApi | None = None
         self._info: ServerInfo | None = None
         self._challenge: str | None = None
         self._remember = False
-        # Enrolling needs the password again (protocol 10.5): kept only until it is done.
+        # Replacing a one-time password needs it again (protocol 10.2), and so does enrolling
+        # (10.5): kept only until they are done.
         self._password = ""
-        self._enrolling: tuple[SignedInApi, Tokens] | None = None
+        # The session of a sign-in that still owes a step: it may only do that step.
+        self._owing: tuple[SignedInApi, Tokens] | None = None
 
     async def _connected(self) -> tuple[AsyncApi, ServerInfo]:
         if self._api is None or self._info is None:
@@ -396,7 +416,7 @@ class SignIn:
 
     async def login(
         self, username: str, password: str, *, remember: bool = False
-    ) -> Account | SecondFactorNeeded | EnrolmentNeeded:
+    ) -> Account | SecondFactorNeeded | NewPasswordNeeded | EnrolmentNeeded:
         """The password step.
 
         Raises:
@@ -423,7 +443,7 @@ class SignIn:
             return SecondFactorNeeded(result.expires_in)
         return await self._done(api, info, result)
 
-    async def second_factor(self, code: str) -> Account | EnrolmentNeeded:
+    async def second_factor(self, code: str) -> Account | NewPasswordNeeded | EnrolmentNeeded:
         """The code step (TOTP, recovery code, or a one-time code from an admin).
 
         Raises:
@@ -441,22 +461,74 @@ class SignIn:
 
     async def _done(
         self, api: AsyncApi, info: ServerInfo, tokens: Tokens
-    ) -> Account | EnrolmentNeeded:
+    ) -> Account | NewPasswordNeeded | EnrolmentNeeded:
         self._challenge = None
+        # The server accepts enrolment only once the password is the user's own (deps.py),
+        # so a new password comes first.
+        if tokens.user.must_change_password:
+            self.step = "new_password"
+            self._owing = (SignedInApi(api, tokens), tokens)
+            return NewPasswordNeeded()
         if tokens.user.two_factor_required:
             # The password is kept for enrol; the code of an admin's 2FA reset (a second
             # factor without TOTP) also lands here.
             self.step = "enrol"
-            self._enrolling = (SignedInApi(api, tokens), tokens)
+            self._owing = (SignedInApi(api, tokens), tokens)
             return EnrolmentNeeded()
         self.step = "done"
         self._password = ""
         return await self._flows._finish(api, info, tokens, remember=self._remember)
 
-    def _enrolment(self) -> SignedInApi:
-        if self.step != "enrol" or self._enrolling is None:
+    def _owed(self, step: Literal["new_password", "enrol"]) -> SignedInApi:
+        if self.step != step or self._owing is None:
+            if step == "new_password":
+                raise RuntimeError("the server did not ask for a new password")
             raise RuntimeError("the server did not ask for two-step sign-in to be turned on")
-        return self._enrolling[0]
+        return self._owing[0]
+
+    def new_password_problems(self, new: str, repeat: str) -> dict[str, str]:
+        """What is wrong with a new password before it is sent, by field ("password",
+        "repeat"); empty when the server should take it (it checks again)."""
+        info = self._info
+        return new_password_problems(
+            new,
+            repeat,
+            username=self._owing[0].user.username if self._owing else "",
+            current=self._password,
+            min_length=info.limits.password_min_length if info else DEFAULT_PASSWORD_MIN,
+        )
+
+    async def new_password(self, new: str) -> Account | EnrolmentNeeded:
+        """Replaces the one-time password (after ``NewPasswordNeeded``); it works no more.
+
+        Returns:
+            The ``Account``, or ``EnrolmentNeeded`` when two-step sign-in is owed as well (the
+            new password is what enrolling asks for then).
+
+        Raises:
+            ApiError: ``weak_password`` (nothing changed: try another).
+            RuntimeError: no new password was asked for.
+        """
+        signed = self._owed("new_password")
+        await signed.change_password(self._password, new)
+        self._password = new
+        if signed.user.two_factor_required:
+            self.step = "enrol"
+            return EnrolmentNeeded()
+        return await self._announce(signed)
+
+    async def _announce(self, signed: SignedInApi) -> Account:
+        """Tells the app of the account whose owed steps are done."""
+        api, info = await self._connected()
+        assert self._owing is not None
+        tokens = self._owing[1]
+        self.step = "done"
+        self._owing = None
+        self._password = ""
+        return await self._flows._finish(api, info, tokens, remember=self._remember, signed=signed)
+
+    def _enrolment(self) -> SignedInApi:
+        return self._owed("enrol")
 
     async def start_two_factor(self) -> tuple[str, str]:
         """Begins enrolment (after ``EnrolmentNeeded``).
@@ -492,23 +564,19 @@ class SignIn:
         signed = self._enrolment()
         if signed.user.two_factor_required:
             raise RuntimeError("confirm two-step sign-in first")
-        api, info = await self._connected()
-        assert self._enrolling is not None
-        tokens = self._enrolling[1]
-        self.step = "done"
-        self._enrolling = None
-        return await self._flows._finish(api, info, tokens, remember=self._remember, signed=signed)
+        return await self._announce(signed)
 
     async def cancel(self) -> None:
         """Drops the connection of an unfinished sign-in (and its session, if one was opened
-        for enrolling: the app never used it, and the session list should not show it)."""
-        enrolling, self._enrolling = self._enrolling, None
+        that still owes a new password or enrolment: the app never used it, and the session
+        list should not show it)."""
+        owing, self._owing = self._owing, None
         self._password = ""
-        if enrolling is not None:
+        if owing is not None:
             try:
-                await enrolling[0].logout()
+                await owing[0].logout()
             except (ApiError, NetError) as exc:
-                log.info("could not end the enrolment's session: %s", exc)
+                log.info("could not end the unfinished sign-in's session: %s", exc)
         if self._api is not None and self.step != "done":
             await self._api.close()
         self._api = None

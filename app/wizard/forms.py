@@ -77,6 +77,41 @@ def repeat_problem(password: str, repeat: str) -> str | None:
     return None
 
 
+def new_password_problems(
+    password: str,
+    repeat: str,
+    *,
+    username: str,
+    current: str = "",
+    min_length: int = DEFAULT_PASSWORD_MIN,
+) -> dict[str, str]:
+    """Why ``password`` cannot replace ``current``, by field ("password", "repeat").
+
+    The server's rules for a new password (protocol 21): long enough, not the username, not one
+    or two characters repeated, and not the password it replaces.
+    """
+    problems: dict[str, str] = {}
+    problem = password_problem(password, repeat, min_length)
+    if problem is None and password.lower() == username.strip().lower():
+        problem = QCoreApplication.translate(
+            "Forms", "Your username is too easy to guess. Choose something else."
+        )
+    if problem is None and len(set(password)) < 3:
+        problem = QCoreApplication.translate(
+            "Forms", "This is too easy to guess. Use more than one or two different characters."
+        )
+    if problem is None and current and password == current:
+        problem = QCoreApplication.translate(
+            "Forms", "This is the password you have now. Choose a new one."
+        )
+    if problem is not None:
+        problems["password"] = problem
+    mismatch = repeat_problem(password, repeat)
+    if mismatch is not None:
+        problems["repeat"] = mismatch
+    return problems
+
+
 def account_problems(form: AccountForm, min_password: int = DEFAULT_PASSWORD_MIN) -> dict[str, str]:
     """Every field's problem, by field name ("display_name", "username", "password")."""
     problems: dict[str, str] = {}

@@ -9,7 +9,7 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from app.accounts.account import Account
-from app.accounts.session import AccountFlows
+from app.accounts.session import AccountFlows, NewPasswordNeeded
 from app.chat.connection import ChatConnection
 from app.monitoring.cards import CardKey, Level
 from app.monitoring.series import SeriesKey
@@ -92,11 +92,10 @@ async def test_a_member_is_told_only_admins_may_look(
     )
     assert r.status_code == 201, r.text
     one_time = r.json()["one_time_code"]
-    member = await flows.sign_in(address=tsrv.address, fingerprint=tsrv.fingerprint).login(
-        "kid", one_time
-    )
+    flow = flows.sign_in(address=tsrv.address, fingerprint=tsrv.fingerprint)
+    assert isinstance(await flow.login("kid", one_time), NewPasswordNeeded)
+    member = await flow.new_password("the kid's own passphrase")
     assert isinstance(member, Account)
-    await member.api.change_password(one_time, "the kid's own passphrase")
 
     page = _page(qtbot, member)
     await page.start()

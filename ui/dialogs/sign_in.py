@@ -1,5 +1,6 @@
-"""Sign in to a server: username and password, then the code from the phone if 2FA is on, or
-turning 2FA on first when the server requires it."""
+"""Sign in to a server: username and password, then the code from the phone if 2FA is on; then
+a password of one's own after a one-time password, and turning 2FA on when the server requires
+it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.accounts.account import Account
 from app.accounts.credentials import KeyringStatus
-from app.accounts.session import EnrolmentNeeded, SecondFactorNeeded, SignIn
+from app.accounts.session import EnrolmentNeeded, NewPasswordNeeded, SecondFactorNeeded, SignIn
+from app.net.errors import ApiError
 from app.net.explain import explain
+from server.protocol.errors import ErrorCode
 from ui import tasks
 from ui.widgets.fields import Field, RememberBox
 from ui.widgets.two_factor_setup import SetupStage, TwoFactorSetup
@@ -69,6 +72,23 @@ class SignInDialog(StepDialog):
         code.addWidget(self.code)
         code.addStretch(1)
 
+        self.new_password_page = QWidget()
+        chosen = QVBoxLayout(self.new_password_page)
+        chosen.setSpacing(8)
+        reason = QLabel(
+            self.tr(
+                "You signed in with a one-time password from your administrator. Choose your "
+                "own password now; the one-time password will not work again."
+            )
+        )
+        reason.setWordWrap(True)
+        self.new_password = Field(self.tr("New password"), password=True)
+        self.repeat = Field(self.tr("New password again"), password=True)
+        chosen.addWidget(reason)
+        chosen.addWidget(self.new_password)
+        chosen.addWidget(self.repeat)
+        chosen.addStretch(1)
+
         self.enrol_page = QWidget()
         enrol = QVBoxLayout(self.enrol_page)
         enrol.setSpacing(10)
@@ -109,7 +129,16 @@ class SignInDialog(StepDialog):
     async def _second(self) -> None:
         await self._signed_in(await self.flow.second_factor(self.code.text().strip()))
 
-    async def _signed_in(self, result: Account | EnrolmentNeeded) -> None:
+    async def _signed_in(self, result: Account | NewPasswordNeeded | EnrolmentNeeded) -> None:
+        if isinstance(result, NewPasswordNeeded):
+            self.show_step(
+                self.new_password_page,
+                self.tr("Choose a new password"),
+                self._choose_password,
+                button=self.tr("Continue"),
+            )
+            self.new_password.edit.setFocus()
+            return
         if isinstance(result, EnrolmentNeeded):
             self.show_step(
                 self.enrol_page,
@@ -122,6 +151,18 @@ class SignInDialog(StepDialog):
             self.set_action(self._enrol, self.tr("Check the code"))
             return
         self._done(result)
+
+    async def _choose_password(self) -> None:
+        new, repeat = self.new_password.text(), self.repeat.text()
+        problems = self.flow.new_password_problems(new, repeat)
+        self.new_password.set_problem(problems.get("password"))
+        self.repeat.set_problem(problems.get("repeat"))
+        if problems:
+            return
+        result = await self.flow.new_password(new)
+        self.new_password.edit.clear()
+        self.repeat.edit.clear()
+        await self._signed_in(result)
 
     async def _enrol(self) -> None:
         if self.tfa.stage is SetupStage.CODES:
@@ -140,6 +181,14 @@ class SignInDialog(StepDialog):
         self.accept()
 
     def on_failure(self, exc: BaseException) -> None:
+        if (
+            isinstance(exc, ApiError)
+            and exc.code == ErrorCode.WEAK_PASSWORD
+            and self.stack.currentWidget() is self.new_password_page
+        ):
+            # A rule only the server knows: it belongs under the field, like the others.
+            self.new_password.set_problem(explain(exc))
+            return
         self.show_error(explain(exc))
 
     def reject(self) -> None:

@@ -67,6 +67,7 @@ class HomePage(QWidget):
     Signals:
         entry_activated(object): a `HomeEntry`'s main button was pressed.
         invite_requested(str): "Invite someone" on the account with this key.
+        change_password_requested(str): "Change password…" on the account with this key.
         sign_out_requested(str): "Sign out" on the account with this key.
         address_entered(str): the user typed an address and pressed Connect.
         join_requested(): "I have an invite link".
@@ -76,6 +77,7 @@ class HomePage(QWidget):
 
     entry_activated = Signal(object)
     invite_requested = Signal(str)
+    change_password_requested = Signal(str)
     sign_out_requested = Signal(str)
     address_entered = Signal(str)
     join_requested = Signal()
@@ -219,6 +221,9 @@ class HomePage(QWidget):
         for row in accounts:
             card = AccountCard(row)
             card.invite.clicked.connect(lambda _c=False, k=row.key: self.invite_requested.emit(k))
+            card.change_password.clicked.connect(
+                lambda _c=False, k=row.key: self.change_password_requested.emit(k)
+            )
             card.sign_out.clicked.connect(
                 lambda _c=False, k=row.key: self.sign_out_requested.emit(k)
             )
@@ -255,6 +260,7 @@ class AccountCard(QFrame):
         texts.addWidget(detail)
         self.invite = QPushButton(self.tr("Invite someone"))
         self.invite.setVisible(row.is_admin)
+        self.change_password = QPushButton(self.tr("Change password…"))
         self.sign_out = QPushButton(self.tr("Sign out"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
@@ -262,6 +268,7 @@ class AccountCard(QFrame):
         layout.addWidget(icon)
         layout.addLayout(texts, 1)
         layout.addWidget(self.invite)
+        layout.addWidget(self.change_password)
         layout.addWidget(self.sign_out)
 
 

@@ -16,7 +16,7 @@ from app.accounts.account import Account, SignedOut
 from app.accounts.credentials import SERVICE, Credentials, account_key
 from app.accounts.errors import NotRemembered
 from app.accounts.invite import parse_invite
-from app.accounts.session import AccountFlows, SecondFactorNeeded, SignedIn
+from app.accounts.session import AccountFlows, NewPasswordNeeded, SecondFactorNeeded, SignedIn
 from app.net.address import Address
 from app.net.errors import ApiError, CertificateChanged, ProtocolMismatch, Unreachable
 from app.net.explain import explain
@@ -382,22 +382,18 @@ async def test_a_one_time_password_from_an_admin_must_be_changed(
     )
     assert r.status_code == 201, r.text
     one_time = r.json()["one_time_code"]
-    account = await flows.sign_in(address=_addr(claimed), fingerprint=_fp(claimed)).login(
-        "dad", one_time
-    )
-    assert not isinstance(account, SecondFactorNeeded)
-    assert account.user.must_change_password
+    sign_in = flows.sign_in(address=_addr(claimed), fingerprint=_fp(claimed))
+    assert isinstance(await sign_in.login("dad", one_time), NewPasswordNeeded)
+    with pytest.raises(RuntimeError):
+        await sign_in.start_two_factor()  # not before the password is dad's own
     with pytest.raises(ApiError) as caught:
-        await account.start_two_factor(one_time)
-    assert caught.value.code == ErrorCode.PASSWORD_CHANGE_REQUIRED
-    assert "choose a new password" in explain(caught.value)
-    with pytest.raises(ApiError) as caught:
-        await account.change_password(one_time, "dad")
+        await sign_in.new_password("dad")
     assert caught.value.code == ErrorCode.WEAK_PASSWORD
     assert "stronger password" in explain(caught.value)
+    assert sign_in.step == "new_password"
+    account = await sign_in.new_password("dad's long password")
+    assert isinstance(account, Account) and not account.user.must_change_password
     with pytest.raises(ApiError) as caught:
-        await account.change_password("not it", "dad's long password")
+        await account.change_password("not it", "dad's even longer password")
     assert caught.value.code == ErrorCode.WRONG_PASSWORD
-    await account.change_password(one_time, "dad's long password")
-    assert not account.user.must_change_password
     await account.logout()
