@@ -37,6 +37,17 @@ class MainThreadGarbageCollector(QObject):
         if generation >= 0:
             gc.collect(generation)
 
+    def freeze(self) -> None:
+        """Collects once, then moves every object alive now out of the collector's sight.
+
+        A full collection scans every tracked object; with the app's modules, widgets and a
+        chat cache loaded that is ~80 ms, a visibly dropped frame while scrolling. Objects that
+        live as long as the app need never be scanned: after ``gc.freeze()`` full collections
+        only look at what was made since (call it when start-up or a sign-in has settled).
+        """
+        gc.collect()
+        gc.freeze()
+
     def stop(self) -> None:
         """Returns collection to Python (at exit)."""
         self._timer.stop()

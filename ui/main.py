@@ -78,7 +78,7 @@ def build(argv: list[str]) -> Running:
     app.setApplicationName("Roost")
     app.setOrganizationName("Roost")
     app.setDesktopFileName("roost")
-    MainThreadGarbageCollector(app)
+    collector = MainThreadGarbageCollector(app)
     loop = new_loop(app)
     asyncio.set_event_loop(loop)
     shell = Shell(
@@ -87,6 +87,7 @@ def build(argv: list[str]) -> Running:
         theme=args.theme,
         discovery=Discovery(interfaces=args.discovery_interface),
         initial_link=args.link,
+        settled=collector.freeze,
     )
     return Running(app=app, loop=loop, shell=shell)
 

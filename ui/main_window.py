@@ -108,14 +108,21 @@ class MainWindow(QMainWindow):
 
     def remove_page(self, key: str) -> None:
         """Removes the page added under ``key`` (and deletes it)."""
+        widget = self.take_page(key)
+        if widget is not None:
+            widget.deleteLater()
+
+    def take_page(self, key: str) -> QWidget | None:
+        """Removes the page added under ``key`` without deleting it (the caller does, later)."""
         for row in range(self.nav.count()):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 widget = self.stack.widget(row)
                 self.nav.takeItem(row)
                 if widget is not None:
                     self.stack.removeWidget(widget)
-                    widget.deleteLater()
-                return
+                    widget.hide()
+                return widget
+        return None
 
     def clear_pages(self) -> None:
         """Removes every page (before rebuilding them in another language)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.accounts.account import Account, SignedOut
 from app.accounts.credentials import Credentials, store_name
@@ -30,6 +31,7 @@ from server import __version__
 from server.protocol.common import Role
 from ui import tasks
 from ui.dialog_runner import run_dialog
+from ui.dialogs.change_password import ChangePasswordDialog
 from ui.dialogs.invite import InviteDialog
 from ui.dialogs.join import JoinDialog
 from ui.dialogs.sign_in import SignInDialog
@@ -41,7 +43,10 @@ from ui.theme import apply_theme
 from ui.wizards.claim import ClaimDialog
 
 if TYPE_CHECKING:
+    from app.chat.account_chat import AccountChat
     from app.provision.installer import Installer, InstallResult, Target
+    from ui.chat.notifier import ChatNotifier
+    from ui.chat.page import ChatPage
     from ui.pages.dashboard import DashboardPage
     from ui.pages.people import PeoplePage
     from ui.pages.server import ServerPage
@@ -49,12 +54,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 InstallerFactory = Callable[[AppPaths], "Installer"]
+# How long after start-up or a sign-in the long-lived objects are frozen out of collections.
+SETTLE_AFTER_MS = 3000
 
 
 def _target(host: str, port: int) -> Target:
     from app.provision.installer import Target
 
     return Target(host, port)
+
+
+async def _stop_then_delete(page: DashboardPage | PeoplePage | ServerPage) -> None:
+    try:
+        await page.stop()
+    finally:
+        page.deleteLater()
 
 
 def _default_installer(paths: AppPaths) -> Installer:
@@ -74,6 +88,8 @@ class Shell:
         accounts: the accounts signed in on this computer, by ``<server_id>/<username>``.
         discovery: the network search (None when switched off, e.g. in tests).
         trial: the local trial server.
+        chats: the chat of each signed-in account (outliving the pages that show it).
+        notifier: the tray icon, desktop notifications and sound, over every account.
     """
 
     def __init__(
@@ -87,6 +103,7 @@ class Shell:
         installer_factory: InstallerFactory = _default_installer,
         trial: TrialServer | None = None,
         initial_link: str | None = None,
+        settled: Callable[[], None] | None = None,
     ) -> None:
         self.paths = paths
         self.prefs_file = PreferencesFile(paths.config)
@@ -106,11 +123,20 @@ class Shell:
         self.trial = trial or TrialServer(paths)
         self._installer_factory = installer_factory
         self._initial_link = initial_link
+        # Called when a burst of long-lived objects was made (start-up, a chat page): the
+        # app freezes them out of the garbage collector's full scans (ui/gc_main_thread.py).
+        self._settled = settled
         self.window = MainWindow()
+        self.chats: dict[str, AccountChat] = {}
+        self._chat_pages: dict[str, ChatPage] = {}
+        self.notifier: ChatNotifier | None = None
         self.home_page: HomePage | None = None
         # The admin pages (dashboard, people) follow one admin account: the latest signed in.
         self.admin_account: Account | None = None
         self._admin_pages: list[DashboardPage | PeoplePage | ServerPage] = []
+        self._admin_starts: list[asyncio.Task[None]] = []
+        # Chats of accounts that signed out, still closing their connection: awaited at exit.
+        self._closing: set[asyncio.Task[None]] = set()
         self._unsubscribe = [
             self.home.changed.subscribe(self._on_home_changed),
             self.servers.events.subscribe(self._on_servers_changed),
@@ -134,8 +160,10 @@ class Shell:
 
     def _build_pages(self) -> None:
         current = self.window.nav.currentRow()
-        for page in self._admin_pages:
-            tasks.spawn(page.stop(), name="admin-page-stop")
+        self._retire_admin_pages()
+        for chat_page in self._chat_pages.values():
+            chat_page.stop()
+        self._chat_pages = {}
         self.window.clear_pages()
         self.home_page = HomePage()
         self.window.add_page(
@@ -158,6 +186,8 @@ class Shell:
         self.home_page.show_entries(self.home.current())
         self._show_accounts()
         self._admin_pages = []
+        for chat in self.chats.values():
+            self._add_chat_page(chat)
         if self.admin_account is not None:
             self._add_admin_pages(self.admin_account)
         if 0 < current < self.window.nav.count():
@@ -166,6 +196,7 @@ class Shell:
     def _connect_signals(self, home: HomePage, settings: SettingsPage) -> None:
         settings.language_chosen.connect(self.on_language_chosen)
         settings.theme_chosen.connect(self.on_theme_chosen)
+        settings.notifications_chosen.connect(self.on_notifications_chosen)
         home.trial_requested.connect(self.on_trial_requested)
         home.entry_activated.connect(self.on_entry_activated)
         home.address_entered.connect(self.on_address_entered)
@@ -173,16 +204,19 @@ class Shell:
         home.refresh_requested.connect(self.on_refresh_requested)
         home.invite_requested.connect(self.on_invite_requested)
         home.sign_out_requested.connect(self.on_sign_out_requested)
+        home.change_password_requested.connect(self.on_change_password_requested)
 
     # -- life cycle --------------------------------------------------------------------------
 
     def start(self) -> None:
         """Shows the window, starts looking for servers and signs remembered accounts in."""
         self.window.show()
+        self.notifier = self._make_notifier()
         if self.discovery is not None:
             self.discovery.known_addresses = self._known_addresses()
             tasks.spawn(self.discovery.start(), name="discovery-start", on_error=self.show_error)
         tasks.spawn(self._resume_remembered(), name="resume-accounts")
+        self._settle_soon()
         if self._initial_link:
             self.on_join_requested(self._initial_link)
 
@@ -192,7 +226,16 @@ class Shell:
             unsubscribe()
         for page in self._admin_pages:
             await page.stop()
+        for chat_page in self._chat_pages.values():
+            chat_page.stop()
+        if self.notifier is not None:
+            self.notifier.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
         await tasks.cancel_all()
+        for chat in list(self.chats.values()):
+            await chat.close()
+        self.chats.clear()
         if self.discovery is not None:
             await self.discovery.stop()
         for account in list(self.accounts.values()):
@@ -233,9 +276,11 @@ class Shell:
         match event:
             case SignedIn(account=account):
                 self.accounts[f"{account.server_id}/{account.username}"] = account
+                self._start_chat(account)
                 if account.user.role in (Role.OWNER, Role.ADMIN):
                     self._set_admin_account(account)
             case SignedOut(server_id=server_id, username=username, reason=reason):
+                self._end_chat(f"{server_id}/{username}")
                 gone = self.accounts.pop(f"{server_id}/{username}", None)
                 if gone is not None and gone is self.admin_account:
                     admins = [
@@ -251,18 +296,130 @@ class Shell:
                     )
         self._show_accounts()
 
+    def _settle_soon(self) -> None:
+        if self._settled is not None:
+            # After the event loop has painted and the first tasks have run.
+            QTimer.singleShot(SETTLE_AFTER_MS, self._settled)
+
+    def _make_notifier(self) -> ChatNotifier:
+        from ui.chat.notifier import ChatNotifier  # with the chat: not needed to paint
+
+        notifier = ChatNotifier(
+            self.window,
+            show_text=lambda: self.prefs.notification_text,
+            sound=lambda: self.prefs.notification_sound,
+        )
+        notifier.open_requested.connect(self.open_message)
+        for chat in self.chats.values():
+            notifier.add(chat)
+        return notifier
+
+    def _start_chat(self, account: Account) -> None:
+        key = f"{account.server_id}/{account.username}"
+        old = self.chats.get(key)
+        if old is not None and old.account is account:
+            return
+        self._end_chat(key)
+        from app.chat.account_chat import AccountChat  # the chat's stack loads at sign-in
+
+        chat = AccountChat(account, self.paths)
+        self.chats[key] = chat
+        chat.needs.subscribe(lambda need: self._on_chat_needs(chat, need))
+        chat.start()
+        if self.notifier is not None:
+            self.notifier.add(chat)
+        self._relabel_chat_pages()
+        self._add_chat_page(chat)
+        self._settle_soon()
+        if self.window.nav.currentRow() == 0:  # on Home: the chat is what they came for
+            self.window.show_page(f"chat:{key}")
+
+    def _end_chat(self, key: str) -> None:
+        chat = self.chats.pop(key, None)
+        if chat is None:
+            return
+        if self.notifier is not None:
+            self.notifier.remove(key)
+        page = self._chat_pages.pop(key, None)
+        if page is not None:
+            page.stop()
+            self.window.remove_page(f"chat:{key}")
+        self._relabel_chat_pages()
+        closing = tasks.spawn(chat.close(), name="chat-close")
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
+    def _on_chat_needs(self, chat: AccountChat, need: str) -> None:
+        """The server refuses the chat until the user does something first."""
+        if need == "two_factor":
+            from ui.dialogs.two_factor_enrol import TwoFactorEnrolDialog
+
+            dialog = TwoFactorEnrolDialog(chat.account, parent=self.window)
+            tasks.spawn(self._enrol_then_chat(chat, dialog), name="two-factor-owed")
+        else:  # "password": a new password is owed before the chat may connect
+            password = ChangePasswordDialog(chat.account, parent=self.window)
+            tasks.spawn(self._enrol_then_chat(chat, password), name="password-owed")
+
+    async def _enrol_then_chat(self, chat: AccountChat, dialog: QDialog) -> None:
+        if await run_dialog(dialog) and self.chats.get(chat.key) is chat:
+            chat.connection.start()
+
+    def _chat_label(self, chat: AccountChat) -> str:
+        if len(self.chats) <= 1:
+            return QCoreApplication.translate("Shell", "Chat")
+        return QCoreApplication.translate("Shell", "Chat: {server}").format(
+            server=chat.account.server_name
+        )
+
+    def _add_chat_page(self, chat: AccountChat) -> None:
+        from ui.chat.page import ChatPage  # imported at the first sign-in, not at start-up
+
+        page = ChatPage(chat)
+        self._chat_pages[chat.key] = page
+        self.window.add_page(
+            f"chat:{chat.key}",
+            self._chat_label(chat),
+            "chat",
+            page,
+            at=1 + len(self._chat_pages) - 1,
+        )
+
+    def _relabel_chat_pages(self) -> None:
+        for key, chat in self.chats.items():
+            if key in self._chat_pages:
+                self.window.set_page_label(f"chat:{key}", self._chat_label(chat))
+
+    def chat_page(self, key: str) -> ChatPage | None:
+        """The chat page of the account ``<server_id>/<username>``, if signed in."""
+        return self._chat_pages.get(key)
+
+    def open_message(self, key: str, conversation_id: int, seq: int) -> None:
+        """Shows one message of one account (a notification was clicked)."""
+        page = self._chat_pages.get(key)
+        if page is None:
+            return
+        self.window.show_page(f"chat:{key}")
+        page.open_message(conversation_id, seq)
+
     def _set_admin_account(self, account: Account | None) -> None:
         if account is self.admin_account:
             return
         self.admin_account = account
-        old, self._admin_pages = self._admin_pages, []
-        for page in old:
-            tasks.spawn(page.stop(), name="admin-page-stop")
-        for key in ("dashboard", "people", "server"):
-            if self.window.has_page(key):
-                self.window.remove_page(key)
+        self._retire_admin_pages()
         if account is not None:
             self._add_admin_pages(account)
+
+    def _retire_admin_pages(self) -> None:
+        """Takes the admin pages out of the window, then stops and deletes them: their stop
+        awaits their tasks, which must not find their widgets deleted under them."""
+        old, self._admin_pages = self._admin_pages, []
+        starting, self._admin_starts = self._admin_starts, []
+        for task in starting:
+            task.cancel()
+        for key in ("dashboard", "people", "server"):
+            self.window.take_page(key)
+        for page in old:
+            tasks.spawn(_stop_then_delete(page), name="admin-page-stop")
 
     def _add_admin_pages(self, account: Account) -> None:
         # Imported when an admin signs in: charts and tables are not needed to start.
@@ -270,7 +427,9 @@ class Shell:
         from ui.pages.people import PeoplePage
         from ui.pages.server import ServerPage
 
-        dashboard = DashboardPage(account)
+        chat = self.chats.get(f"{account.server_id}/{account.username}")
+        # Live figures come over the account's chat connection (REST only while it is down).
+        dashboard = DashboardPage(account, connection=chat.connection if chat else None)
         people = PeoplePage(account)
         server = ServerPage(account)
         self.window.add_page(
@@ -283,8 +442,10 @@ class Shell:
             "server", QCoreApplication.translate("Shell", "Server"), "server", server
         )
         self._admin_pages = [dashboard, people, server]
-        for page in self._admin_pages:
+        self._admin_starts = [
             tasks.spawn(page.start(), name=f"{type(page).__name__}-start", on_error=self.show_error)
+            for page in self._admin_pages
+        ]
 
     def _show_accounts(self) -> None:
         if self.home_page is None:
@@ -316,6 +477,11 @@ class Shell:
         self.prefs = self.prefs.with_theme(theme)
         self.prefs_file.save(self.prefs)
         self._apply_preferences()
+
+    def on_notifications_chosen(self, sound: bool, text: bool) -> None:
+        """Saves how new messages are announced (the notifier reads it at each message)."""
+        self.prefs = self.prefs.with_notifications(sound=sound, text=text)
+        self.prefs_file.save(self.prefs)
 
     def on_refresh_requested(self) -> None:
         """Looks for servers again."""
@@ -406,6 +572,13 @@ class Shell:
         account = self.accounts.get(key)
         if account is not None:
             tasks.spawn(account.logout(), name="sign-out", on_error=self.show_error)
+
+    def on_change_password_requested(self, key: str) -> None:
+        """Opens Change password for that account."""
+        account = self.accounts.get(key)
+        if account is not None:
+            dialog = ChangePasswordDialog(account, parent=self.window)
+            tasks.spawn(run_dialog(dialog), name="change-password")
 
     def on_trial_requested(self) -> None:
         """Starts the local trial server, then offers to set it up or sign in."""

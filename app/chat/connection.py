@@ -612,6 +612,20 @@ class ChatConnection:
             conversation_id, "message/react", {"seq": seq, "emoji": emoji, "remove": remove}
         )
 
+    async def retry(self, client_id: str) -> OutboxItem | None:
+        """Sends a failed outbox entry again, under its own client id (the user pressed "try
+        again"): the server stored nothing for a refused command, so the id is free.
+
+        Returns:
+            The entry, pending again; None when it is gone or was not failed.
+        """
+        entry = self.outbox.retry(client_id)
+        if entry is None or entry.state is not OutboxState.PENDING:
+            return None
+        self.events.emit(SendQueued(entry))
+        await self._send_item(entry)
+        return entry
+
     async def request(self, type_: str, **fields: Any) -> dict[str, Any]:
         """Any other command, answered now or never: it needs the connection online.
 
@@ -631,12 +645,19 @@ class ChatConnection:
         command_id, frame = proto.command(type_, **fields)
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[command_id] = fut
-        await self._send_frame(frame)
         try:
+            await self._send_frame(frame)
             return await asyncio.wait_for(fut, self._command_timeout)
         except TimeoutError as exc:
-            self._waiting.pop(command_id, None)
             raise ChatOffline("no answer in time") from exc
+        finally:
+            # Whatever ended the wait (an answer, a timeout, the caller cancelled): the future
+            # is nobody's now, and a late answer or a drop must not fill it unseen.
+            self._waiting.pop(command_id, None)
+            if not fut.done():
+                fut.cancel()
+            elif not fut.cancelled():
+                fut.exception()  # seen: the caller has its own error (the same drop)
 
     async def group_command(self, type_: str, **fields: Any) -> dict[str, Any]:
         """A command that changes a group (section 18.3: add, remove, leave, update, set_role),

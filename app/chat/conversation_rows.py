@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
 from app.chat.avatars import colour_index, initials
-from app.chat.cache import CachedAttachment, CachedConversation, CachedMessage, ChatCache
+from app.chat.cache import CachedConversation, CachedMessage, ChatCache
 from app.chat.directory import Directory
 from app.chat.mutes import Mutes
 from app.chat.outbox import Outbox, OutboxItem
+from app.chat.wording import conversation_title, describe_attachments, other_member
 from server.protocol.common import Role
 
 # A preview is one line; the delegate elides it to the width. Longer text is cut here so that
@@ -76,10 +77,6 @@ class ConversationRow:
     other_id: int | None
     my_role: str | None
     names: tuple[str, ...]
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConversationRows", text)
 
 
 def conversation_rows(
@@ -133,16 +130,13 @@ def _row(
 ) -> ConversationRow:
     member_ids = [m.user_id for m in c.members]
     other_id: int | None = None
+    title = conversation_title(c, directory, me)
+    avatar = initials(title)
+    other_id = other_member(c, me)
     if c.kind == "direct":
-        others = [u for u in member_ids if u != me]
-        other_id = others[0] if others else None
-        title = directory.name(other_id) if other_id is not None else _tr("Direct message")
-        avatar = initials(title)
         colour = colour_index("user", other_id if other_id is not None else c.id)
         online = directory.online(other_id) if other_id is not None else None
     else:
-        title = c.name or _tr("Group")
-        avatar = initials(title)
         colour = colour_index("group", c.id)
         online = None
     newest = cache.messages(c.id, limit=1)
@@ -150,7 +144,7 @@ def _row(
     activity = c.last_activity
     is_pending = False
     if c.left:
-        text = _tr("You are no longer in this group.")
+        text = QCoreApplication.translate("ConversationRows", "You are no longer in this group.")
     elif pending is not None and (message is None or pending.created_at >= message.created_at):
         text = _own(_pending_text(pending))
         activity = max(activity, pending.created_at)
@@ -193,45 +187,30 @@ def preview(message: CachedMessage | None, kind: str, me: int | None, directory:
         directory: for senders' names.
     """
     if message is None:
-        return _tr("No messages yet")
+        return QCoreApplication.translate("ConversationRows", "No messages yet")
     if message.deleted:
-        return _tr("Message deleted")
-    body = _one_line(message.text or "") or _attachments_text(message.attachments)
+        return QCoreApplication.translate("ConversationRows", "Message deleted")
+    body = _one_line(message.text or "") or describe_attachments(message.attachments)
     if message.sender_id is not None and message.sender_id == me:
         return _own(body)
     if kind == "group":
-        return _tr("{name}: {text}").format(name=directory.name(message.sender_id), text=body)
+        return QCoreApplication.translate("ConversationRows", "{name}: {text}").format(
+            name=directory.name(message.sender_id), text=body
+        )
     return body
 
 
 def _own(text: str) -> str:
-    return _tr("You: {text}").format(text=text)
+    return QCoreApplication.translate("ConversationRows", "You: {text}").format(text=text)
 
 
 def _pending_text(item: OutboxItem) -> str:
     text = _one_line(item.text or "")
-    return text or _tr("Sending a file…")
+    return text or QCoreApplication.translate("ConversationRows", "Sending a file…")
 
 
 def _one_line(text: str) -> str:
     return " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
-
-
-def _attachments_text(attachments: Sequence[CachedAttachment]) -> str:
-    if not attachments:
-        return ""
-    if len(attachments) > 1:
-        if all(a.mime.startswith("image/") for a in attachments):
-            return _tr("{count} photos").format(count=len(attachments))
-        return _tr("{count} files").format(count=len(attachments))
-    only = attachments[0]
-    if only.mime.startswith("image/"):
-        return _tr("Photo")
-    if only.mime.startswith("video/"):
-        return _tr("Video")
-    if only.mime.startswith("audio/"):
-        return _tr("Voice message")
-    return _tr("File: {name}").format(name=only.name)
 
 
 def time_label(when: float, now: float, locale: QLocale) -> str:
@@ -253,7 +232,7 @@ def time_label(when: float, now: float, locale: QLocale) -> str:
     if days <= 0:
         return locale.toString(then.time(), QLocale.FormatType.ShortFormat)
     if days == 1:
-        return _tr("Yesterday")
+        return QCoreApplication.translate("ConversationRows", "Yesterday")
     if days < 7:
         return locale.dayName(then.date().dayOfWeek(), QLocale.FormatType.ShortFormat)
     return locale.toString(then.date(), QLocale.FormatType.ShortFormat)
@@ -317,10 +296,10 @@ def must_hand_over(conversation: CachedConversation, me: int | None) -> bool:
 def role_name(role: str) -> str:
     """A group role in words."""
     if role == Role.OWNER:
-        return _tr("Owner")
+        return QCoreApplication.translate("ConversationRows", "Owner")
     if role == Role.ADMIN:
-        return _tr("Admin")
-    return _tr("Member")
+        return QCoreApplication.translate("ConversationRows", "Admin")
+    return QCoreApplication.translate("ConversationRows", "Member")
 
 
 def clean_group_name(name: str) -> str:
@@ -332,18 +311,22 @@ def group_name_problem(name: str) -> str | None:
     """What is wrong with a group's name under the server's rules, or None when it is fine."""
     cleaned = clean_group_name(name)
     if not cleaned:
-        return _tr("Give the group a name.")
+        return QCoreApplication.translate("ConversationRows", "Give the group a name.")
     if len(cleaned) > GROUP_NAME_MAX:
-        return _tr("A group's name can be at most {count} characters long.").format(
-            count=GROUP_NAME_MAX
-        )
+        return QCoreApplication.translate(
+            "ConversationRows", "A group's name can be at most {count} characters long."
+        ).format(count=GROUP_NAME_MAX)
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in cleaned):
-        return _tr("A group's name must be on one line, without special characters.")
+        return QCoreApplication.translate(
+            "ConversationRows", "A group's name must be on one line, without special characters."
+        )
     return None
 
 
 def group_topic_problem(topic: str) -> str | None:
     """What is wrong with a group's topic, or None."""
     if len(topic) > GROUP_TOPIC_MAX:
-        return _tr("A topic can be at most {count} characters long.").format(count=GROUP_TOPIC_MAX)
+        return QCoreApplication.translate(
+            "ConversationRows", "A topic can be at most {count} characters long."
+        ).format(count=GROUP_TOPIC_MAX)
     return None

@@ -2,7 +2,8 @@
 
 The list is kept in the account's cache, so senders and conversation titles have their names
 at start-up and offline; it is read again whenever the connection comes online, and when an
-event names someone the list does not know yet (a new member, a new account).
+event names someone the list does not know yet (a new member, a new account), or when a
+conversation new to us appears (its members' presence was not sent to us before).
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from app.chat.events import (
     PresenceChanged,
 )
 from app.events import Emitter
+from server.protocol.chat import EventKind
 
 log = logging.getLogger(__name__)
 
 _META_KEY = "directory"
+# Stored events after which we share a conversation with someone new.
+_COMPANY_KINDS = frozenset({EventKind.CREATED, EventKind.MEMBER_ADDED})
 # A name we cannot resolve asks the server again, but not more often than this.
 UNKNOWN_RETRY_S = 30.0
 
@@ -62,6 +66,9 @@ class Directory:
         self._users: dict[int, DirectoryUser] = _load(connection.cache.get_meta(_META_KEY))
         self._refreshing: asyncio.Task[None] | None = None
         self._asked_unknown_at = 0.0
+        # Presence comes only from people we share a conversation with (protocol 17.4): a
+        # conversation new to us brings people whose presence we have not been told.
+        self._conversations_seen = {c.id for c in connection.cache.conversations()}
         self._unsubscribe: Callable[[], None] | None = connection.events.subscribe(self._on)
 
     def close(self) -> None:
@@ -140,6 +147,14 @@ class Directory:
             # The next time the connection comes online tries again.
             log.info("could not read the user directory: %s", exc)
 
+    def _new_company(self, event: ChatEvent) -> bool:
+        """Whether we now share a conversation with people we may not have had presence of."""
+        if isinstance(event, ConversationsUpdated):
+            fresh = not self._conversations_seen.issuperset(event.conversation_ids)
+            self._conversations_seen.update(event.conversation_ids)
+            return fresh
+        return isinstance(event, EventStored) and event.event.kind in _COMPANY_KINDS
+
     def _ask_about_unknown(self) -> None:
         now = time.monotonic()
         if self._connection.state is not ConnectionState.ONLINE:
@@ -159,6 +174,8 @@ class Directory:
                     user.id, user.username, user.display_name, event.online
                 )
                 self.changed.emit(None)
+        elif self._new_company(event):
+            self._refresh_soon()
         elif isinstance(event, ConversationsUpdated | EventStored) and any(
             uid not in self._users for uid in _people_in(self._connection, event)
         ):

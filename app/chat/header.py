@@ -11,18 +11,6 @@ from app.chat.directory import Directory
 from app.chat.events import ConnectionState
 
 
-def conversation_title(
-    conversation: CachedConversation, directory: Directory, me: int | None
-) -> str:
-    """A group's name; for a direct conversation, the other person's name."""
-    if conversation.kind == "group":
-        return conversation.name or QCoreApplication.translate("ChatHeader", "Unnamed group")
-    others = [m.user_id for m in conversation.members if m.user_id != me]
-    if others:
-        return directory.name(others[0])
-    return QCoreApplication.translate("ChatHeader", "Just you")
-
-
 def subtitle(conversation: CachedConversation, directory: Directory, me: int | None) -> str:
     """A group's member count and topic; for a direct conversation, whether they are online
     (nothing when the owner switched presence off)."""

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.chat.cache import CachedAttachment, CachedConversation
 from app.chat.directory import Directory
+from app.chat.wording import describe_attachments
 
 # A notification shows a line or two; longer text is cut here rather than by the desktop.
 MAX_BODY_CHARS = 160
@@ -72,30 +73,10 @@ def notice_for(
     elif text:
         body = _shorten(" ".join(text.split()))
     else:
-        body = describe_attachments(attachments)
-    return Notice(conversation.id, seq, title, body)
-
-
-def describe_attachments(attachments: tuple[CachedAttachment, ...]) -> str:
-    """A message without text, in words: "Photo", "3 photos", "Voice message", "File: a.pdf"."""
-    if not attachments:
-        return QCoreApplication.translate("Notifications", "New message")
-    if len(attachments) > 1:
-        if all(a.mime.startswith("image/") for a in attachments):
-            return QCoreApplication.translate("Notifications", "{count} photos").format(
-                count=len(attachments)
-            )
-        return QCoreApplication.translate("Notifications", "{count} files").format(
-            count=len(attachments)
+        body = describe_attachments(attachments) or QCoreApplication.translate(
+            "Notifications", "New message"
         )
-    one = attachments[0]
-    if one.mime.startswith("image/"):
-        return QCoreApplication.translate("Notifications", "Photo")
-    if one.mime.startswith("video/"):
-        return QCoreApplication.translate("Notifications", "Video")
-    if one.mime.startswith("audio/"):
-        return QCoreApplication.translate("Notifications", "Voice message")
-    return QCoreApplication.translate("Notifications", "File: {name}").format(name=one.name)
+    return Notice(conversation.id, seq, title, body)
 
 
 def unread_total(conversations: Iterable[CachedConversation], muted: Iterable[int]) -> int:

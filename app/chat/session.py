@@ -317,6 +317,7 @@ _AUTH_FATAL = frozenset(
         ErrorCode.SESSION_REVOKED,
         ErrorCode.ACCOUNT_DISABLED,
         ErrorCode.PASSWORD_CHANGE_REQUIRED,
+        ErrorCode.TWO_FACTOR_REQUIRED,
     }
 )
 

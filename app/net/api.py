@@ -16,7 +16,7 @@ import urllib3
 from pydantic import BaseModel
 
 from app.net.address import Address
-from app.net.errors import ApiError, BadResponse, NetError, Unreachable
+from app.net.errors import ApiError, BadResponse, ClientClosed, NetError, Unreachable
 from app.net.models import build_request, parse_model
 from app.net.pinning import PinnedAdapter, certificate_changed_from
 from server.protocol.auth import (
@@ -102,6 +102,7 @@ class ApiClient:
         self.fingerprint = fingerprint
         self.timeout = timeout
         self._session = requests.Session()
+        self._closed = False
         # Proxy settings from the environment would send LAN traffic to a proxy that cannot
         # reach the Pi; the app only ever talks to addresses the user or the server gave it.
         self._session.trust_env = False
@@ -111,8 +112,14 @@ class ApiClient:
             self._session.mount("https://", adapter)
         self._session.mount("http://", _RefuseAdapter())
 
+    def drop_connections(self) -> None:
+        """Closes the pooled connections; the next call opens a new one (after the network
+        changed, or before the server is known to go away)."""
+        self._session.close()
+
     def close(self) -> None:
-        """Closes pooled connections."""
+        """Closes pooled connections; later calls raise ``ClientClosed``."""
+        self._closed = True
         self._session.close()
 
     def _send(
@@ -127,6 +134,10 @@ class ApiClient:
         stream: bool = False,
     ) -> requests.Response:
         """One request, with the transport's failures as ``app.net.errors``."""
+        if self._closed:
+            # A requests session reopens its pools when used after close(): a socket nobody
+            # would close again.
+            raise ClientClosed(str(self.address))
         url = self.address.base_url + (
             path if path.startswith(API) or path == "/healthz" else API + path
         )

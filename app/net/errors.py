@@ -9,6 +9,11 @@ class NetError(Exception):
     """Base of every error the network layer raises."""
 
 
+class ClientClosed(NetError):
+    """The app closed this connection to the server (the account signed out, or the app is
+    quitting); a late call must not open a new one behind its back."""
+
+
 class Unreachable(NetError):
     """The server could not be reached: nothing answers, the name is unknown, or it timed out.
 

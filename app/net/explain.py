@@ -17,6 +17,7 @@ from app.net.errors import (
     ApiError,
     BadResponse,
     CertificateChanged,
+    ClientClosed,
     ProtocolMismatch,
     Unreachable,
 )
@@ -261,6 +262,10 @@ def explain(exc: BaseException) -> str:
             "That fingerprint doesn't look right: it is 64 letters and digits (0-9, A-F), "
             "often written in pairs separated by colons. Copy it again from the server's "
             "screen.",
+        )
+    if isinstance(exc, ClientClosed):
+        return QCoreApplication.translate(
+            "Explain", "This account was signed out on this computer. Sign in again to go on."
         )
     if isinstance(exc, BadResponse):
         return QCoreApplication.translate(

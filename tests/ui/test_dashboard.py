@@ -121,7 +121,7 @@ async def test_unreachable_server_keeps_the_last_figures(
         await until(lambda: CardKey.TEMPERATURE in page.cards, what="the first figures")
         # Pause while the server goes away, so no request of ours is open when it stops.
         await page.stop()
-        await owner.close()
+        owner.api.api.client.drop_connections()
     # The server has stopped; polling again, the page keeps the figures and says how old.
     await page.start()
     try:

@@ -63,6 +63,8 @@ async def test_a_changed_certificate_is_refused(
         await _claim(c)
         await until(lambda: bool(shell.accounts), what="signed in")
         server_id = next(iter(shell.accounts.values())).server_id
+        for chat in list(shell.chats.values()):
+            await chat.close()
         for account in list(shell.accounts.values()):
             await account.close()
     # The same server (same id, same data) comes back with a new certificate on the same port:

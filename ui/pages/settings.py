@@ -1,9 +1,10 @@
-"""Settings: language, theme, and where the app keeps its things."""
+"""Settings: language, theme, notifications, and where the app keeps its things."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -21,10 +22,12 @@ class SettingsPage(QWidget):
     Signals:
         language_chosen(str): "system", "en" or "zh_CN".
         theme_chosen(str): "system", "light" or "dark".
+        notifications_chosen(bool, bool): play a sound; show the message's text.
     """
 
     language_chosen = Signal(str)
     theme_chosen = Signal(str)
+    notifications_chosen = Signal(bool, bool)
 
     def __init__(
         self,
@@ -51,6 +54,14 @@ class SettingsPage(QWidget):
         self.theme.addItem(self.tr("Dark"), "dark")
         self.theme.setCurrentIndex(self.theme.findData(prefs.theme))
 
+        self.sound = QCheckBox(self.tr("Play a sound for new messages"))
+        self.sound.setChecked(prefs.notification_sound)
+        self.show_text = QCheckBox(self.tr("Show the message's text in notifications"))
+        self.show_text.setChecked(prefs.notification_text)
+        notifications = QVBoxLayout()
+        notifications.addWidget(self.sound)
+        notifications.addWidget(self.show_text)
+
         self.secrets = QLabel(secrets_status)
         self.secrets.setWordWrap(True)
         self.secrets.setProperty("role", "muted")
@@ -64,6 +75,7 @@ class SettingsPage(QWidget):
         form.setSpacing(12)
         form.addRow(self.tr("Language"), self.language)
         form.addRow(self.tr("Appearance"), self.theme)
+        form.addRow(self.tr("Notifications"), notifications)
         form.addRow(self.tr("Remembering sign-ins"), self.secrets)
         form.addRow(self.tr("Roost keeps its files in"), where)
         form.addRow(self.tr("Version"), version_label)
@@ -83,3 +95,9 @@ class SettingsPage(QWidget):
         self.theme.currentIndexChanged.connect(
             lambda _i: self.theme_chosen.emit(self.theme.currentData())
         )
+        for box in (self.sound, self.show_text):
+            box.toggled.connect(
+                lambda _on: self.notifications_chosen.emit(
+                    self.sound.isChecked(), self.show_text.isChecked()
+                )
+            )

@@ -21,10 +21,11 @@ from app.chat.events import (
     MessageReceived,
     TypingReceived,
 )
-from app.chat.header import connection_sentence, conversation_title, subtitle
-from app.chat.notifications import Notice, Situation, describe_attachments, notice_for, unread_total
+from app.chat.header import connection_sentence, subtitle
+from app.chat.notifications import Notice, Situation, notice_for, unread_total
 from app.chat.search import search_rows, snippet_around
 from app.chat.typing import TypingTracker, typing_sentence
+from app.chat.wording import conversation_title, describe_attachments
 from app.events import Emitter
 from app.net.address import Address
 from server.protocol.chat import Event, EventKind
