@@ -48,19 +48,24 @@ def connection_sentence(
         return QCoreApplication.translate(
             "ChatHeader", "Connecting… Messages you write now are sent when it is back."
         )
-    parts = [problem or QCoreApplication.translate("ChatHeader", "Offline.")]
+    retry = ""
     if retry_at is not None:
         seconds = max(0, math.ceil(retry_at - now))
-        parts.append(
+        retry = (
             QCoreApplication.translate("ChatHeader", "Trying again in {seconds} s.").format(
                 seconds=seconds
             )
             if seconds
             else QCoreApplication.translate("ChatHeader", "Trying again…")
         )
-    parts.append(
-        QCoreApplication.translate(
-            "ChatHeader", "You can keep writing: messages are sent when it is back."
-        )
+    hint = QCoreApplication.translate(
+        "ChatHeader", "You can keep writing: messages are sent when it is back."
     )
-    return " ".join(parts)
+    # One template, so that each language joins the sentences its own way (no spaces in
+    # Chinese).
+    sentence = QCoreApplication.translate("ChatHeader", "{problem} {retry} {hint}").format(
+        problem=problem or QCoreApplication.translate("ChatHeader", "Offline."),
+        retry=retry,
+        hint=hint,
+    )
+    return sentence.replace("  ", " ").strip()  # an empty {retry} leaves two spaces

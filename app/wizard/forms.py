@@ -94,7 +94,7 @@ def new_password_problems(
     problem = password_problem(password, repeat, min_length)
     if problem is None and password.lower() == username.strip().lower():
         problem = QCoreApplication.translate(
-            "Forms", "Your username is too easy to guess. Choose something else."
+            "Forms", "Your username as the password is too easy to guess. Choose something else."
         )
     if problem is None and len(set(password)) < 3:
         problem = QCoreApplication.translate(

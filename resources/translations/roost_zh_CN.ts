@@ -24,6 +24,10 @@
         <translation>邀请家人</translation>
     </message>
     <message>
+        <source>Change password…</source>
+        <translation>修改密码…</translation>
+    </message>
+    <message>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
@@ -263,6 +267,170 @@
     </message>
 </context>
 <context>
+    <name>Banner</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>Capacity</name>
+    <message>
+        <source>This server was slow even at the check&apos;s lowest rate ({rate} messages a second). Try again at a quieter time; if it stays slow, look at the Dashboard for a busy or hot server.</source>
+        <translation>即使在检查的最低速率（每秒{rate}条消息）下，这台服务器也很慢。请在用的人少的时候再试；如果还是很慢，请到“服务器状态”页面看看服务器是不是太忙或温度太高。</translation>
+    </message>
+    <message>
+        <source>This server comfortably serves at least {n} people chatting at once (the check stopped before the server reached its limit).</source>
+        <translation>这台服务器至少可以轻松支持{n}人同时聊天（检查在服务器达到极限之前就结束了）。</translation>
+    </message>
+    <message>
+        <source>This server comfortably serves about {n} people chatting at once.</source>
+        <translation>这台服务器大约可以轻松支持{n}人同时聊天。</translation>
+    </message>
+    <message>
+        <source>Step {i} of {n}: {rate} messages a second…</source>
+        <translation>第{i}步，共{n}步：每秒{rate}条消息…</translation>
+    </message>
+    <message>
+        <source>Step {i} of {n}: {rate} messages a second, 99 % delivered within {p99} ms</source>
+        <translation>第{i}步，共{n}步：每秒{rate}条消息，99% 的消息在{p99}毫秒内送达</translation>
+    </message>
+</context>
+<context>
+    <name>CapacityDialog</name>
+    <message>
+        <source>Capacity check</source>
+        <translation>容量检查</translation>
+    </message>
+    <message>
+        <source>Check how many people this server can serve</source>
+        <translation>检查这台服务器能支持多少人</translation>
+    </message>
+    <message>
+        <source>This sends test messages between temporary test accounts for about a minute; your family will not see them. Best at a quiet time.</source>
+        <translation>检查会用几个临时测试账号互发测试消息，持续约一分钟；家人不会看到这些消息。最好在用的人少的时候进行。</translation>
+    </message>
+    <message>
+        <source>Start the check</source>
+        <translation>开始检查</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Open the report</source>
+        <translation>打开报告</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Reading the server&apos;s settings…</source>
+        <translation>正在读取服务器设置…</translation>
+    </message>
+    <message>
+        <source>Cancelling: removing the test accounts…</source>
+        <translation>正在取消：正在删除测试账号…</translation>
+    </message>
+    <message>
+        <source>Making test accounts: {done} of {total}</source>
+        <translation>正在创建测试账号：{done}/{total}</translation>
+    </message>
+    <message>
+        <source>Bringing test accounts online: {done} of {total}</source>
+        <translation>正在让测试账号上线：{done}/{total}</translation>
+    </message>
+    <message>
+        <source>Removing the test accounts…</source>
+        <translation>正在删除测试账号…</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <source>Check cancelled. The test accounts were removed.</source>
+        <translation>检查已取消，测试账号已删除。</translation>
+    </message>
+    <message>
+        <source>Done. The test accounts were removed.</source>
+        <translation>检查完成，测试账号已删除。</translation>
+    </message>
+    <message>
+        <source>The report is saved in {path}</source>
+        <translation>报告已保存到{path}</translation>
+    </message>
+    <message>
+        <source>{n} people are using the server now. The check is best at a quiet time, so that nobody notices; you can run it anyway.</source>
+        <translation>现在有{n}人正在使用服务器。最好在用的人少的时候检查，以免影响大家；你也可以现在就检查。</translation>
+    </message>
+    <message>
+        <source>Run it anyway</source>
+        <translation>仍然检查</translation>
+    </message>
+    <message>
+        <source>This server requires two-step sign-in for everyone, so the check&apos;s test accounts cannot chat. Switch that off on the Settings tab for the check, and on again afterwards.</source>
+        <translation>这台服务器要求所有人都使用两步验证，所以检查用的测试账号无法聊天。请先在“设置”选项卡中关闭这个要求，检查完成后再重新打开。</translation>
+    </message>
+    <message>
+        <source>The check stopped: {reason} The test accounts were removed.</source>
+        <translation>检查已停止：{reason}测试账号已删除。</translation>
+    </message>
+    <message>
+        <source>The check stopped: {reason} If accounts named bench-… are left on the People page, delete them there.</source>
+        <translation>检查已停止：{reason}如果“成员”页面上还留有名为 bench-… 的账号，请在那里删除它们。</translation>
+    </message>
+</context>
+<context>
+    <name>ChangePasswordDialog</name>
+    <message>
+        <source>Change password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>An administrator of {server} reset your password. Type the one-time password they gave you, then choose your own; the one-time password will not work again.</source>
+        <translation>{server}的管理员重置了你的密码。请输入管理员给你的一次性密码，然后设置你自己的密码；之后这个一次性密码就不能再用了。</translation>
+    </message>
+    <message>
+        <source>Choose a new password for {username} on {server}. Your other devices will be signed out; this one stays signed in.</source>
+        <translation>为{server}上的{username}设置新密码。你的其他设备会退出登录，这台设备会保持登录。</translation>
+    </message>
+    <message>
+        <source>Current password or one-time password</source>
+        <translation>当前密码或一次性密码</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>再次输入新密码</translation>
+    </message>
+    <message>
+        <source>From now on, sign in with your new password. Devices that were signed in with the old one need it too.</source>
+        <translation>从现在起，请用新密码登录。之前用旧密码登录的设备也需要输入新密码。</translation>
+    </message>
+    <message>
+        <source>Change your password</source>
+        <translation>修改你的密码</translation>
+    </message>
+    <message>
+        <source>Type the password you sign in with now.</source>
+        <translation>请输入你现在登录用的密码。</translation>
+    </message>
+    <message>
+        <source>Your password is changed</source>
+        <translation>密码已修改</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
     <name>ChatErrors</name>
     <message>
         <source>This message is too long. Shorten it or split it into several.</source>
@@ -307,6 +475,161 @@
     <message>
         <source>The chat could not connect because of a problem in this app. Restart it; if that does not help, update the app.</source>
         <translation>由于本应用出现问题，聊天无法连接。请重新打开应用；如果还是不行，请更新应用。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatGroups</name>
+    <message>
+        <source>You are not connected to the server right now, so nothing was changed. Try again when the connection is back.</source>
+        <translation>现在没有连接到服务器，所以没有做任何更改。请在连接恢复后再试。</translation>
+    </message>
+    <message>
+        <source>Something went wrong and nothing was changed. Try again.</source>
+        <translation>出了点问题，没有做任何更改。请再试一次。</translation>
+    </message>
+    <message>
+        <source>Only the group&apos;s owner or an admin can do that.</source>
+        <translation>只有群主或管理员才能这样做。</translation>
+    </message>
+    <message>
+        <source>You own this group. Make someone else its owner first (in the group&apos;s settings); then you can leave.</source>
+        <translation>你是这个群的群主。请先在群设置中把群主转让给别人，然后才能退出。</translation>
+    </message>
+    <message>
+        <source>The group is full: this server allows no more people in one group.</source>
+        <translation>群成员已满：这台服务器不允许一个群里再加更多人了。</translation>
+    </message>
+    <message>
+        <source>Someone you picked no longer has an account on this server. Pick again from the list.</source>
+        <translation>你选的人中有人在这台服务器上已经没有账号了。请从列表中重新选择。</translation>
+    </message>
+    <message>
+        <source>They are in the group already.</source>
+        <translation>对方已经在群里了。</translation>
+    </message>
+    <message>
+        <source>They are no longer in the group.</source>
+        <translation>对方已经不在群里了。</translation>
+    </message>
+    <message>
+        <source>You cannot do that to yourself. To leave the group, use Leave group.</source>
+        <translation>不能对自己进行这个操作。如果想退出群聊，请使用“退出群聊”。</translation>
+    </message>
+    <message>
+        <source>You are no longer in this group.</source>
+        <translation>你已经不在这个群里了。</translation>
+    </message>
+    <message>
+        <source>A direct conversation always has exactly two people.</source>
+        <translation>私聊只能有两个人。</translation>
+    </message>
+    <message>
+        <source>That was a lot at once. Wait a moment, then try again.</source>
+        <translation>操作太频繁了，请稍等一下再试。</translation>
+    </message>
+    <message>
+        <source>The server did not accept this. Check the name and the topic.</source>
+        <translation>服务器没有接受这个更改。请检查群名称和主题。</translation>
+    </message>
+    <message>
+        <source>The server could not do this ({code}). Try again; if it keeps failing, tell the person who runs the server.</source>
+        <translation>服务器无法完成这个操作（{code}）。请再试一次；如果一直失败，请告诉管理服务器的人。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatHeader</name>
+    <message>
+        <source>You are no longer in this conversation</source>
+        <translation>你已经不在这个聊天中了</translation>
+    </message>
+    <message>
+        <source>{count} members</source>
+        <translation>{count}位成员</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Connecting… Messages you write now are sent when it is back.</source>
+        <translation>正在连接…现在写的消息会在连接恢复后发出。</translation>
+    </message>
+    <message>
+        <source>{problem} {retry} {hint}</source>
+        <translation>{problem}{retry}{hint}</translation>
+    </message>
+    <message>
+        <source>Offline.</source>
+        <translation>连接已断开。</translation>
+    </message>
+    <message>
+        <source>Trying again in {seconds} s.</source>
+        <translation>{seconds}秒后重试。</translation>
+    </message>
+    <message>
+        <source>Trying again…</source>
+        <translation>正在重试…</translation>
+    </message>
+    <message>
+        <source>You can keep writing: messages are sent when it is back.</source>
+        <translation>你可以继续写消息，连接恢复后会自动发出。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatNotifier</name>
+    <message>
+        <source>Open Roost</source>
+        <translation>打开 Roost</translation>
+    </message>
+    <message>
+        <source>Roost: {count} unread</source>
+        <translation>Roost：{count}条未读</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPage</name>
+    <message>
+        <source>Pick a conversation on the left, or start one with New.</source>
+        <translation>在左边选择一个聊天，或者点击“新建”开始聊天。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatWords</name>
+    <message>
+        <source>Group</source>
+        <translation>群聊</translation>
+    </message>
+    <message>
+        <source>Direct message</source>
+        <translation>私聊</translation>
+    </message>
+    <message>
+        <source>{count} photos</source>
+        <translation>{count}张照片</translation>
+    </message>
+    <message>
+        <source>{count} files</source>
+        <translation>{count}个文件</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Voice message</source>
+        <translation>语音消息</translation>
+    </message>
+    <message>
+        <source>File: {name}</source>
+        <translation>文件：{name}</translation>
     </message>
 </context>
 <context>
@@ -399,22 +722,6 @@
         <translation>现在开启两步验证</translation>
     </message>
     <message>
-        <source>Code from the app</source>
-        <translation>验证器上的验证码</translation>
-    </message>
-    <message>
-        <source>Scan this with an authenticator app (such as Google Authenticator, Microsoft Authenticator or 2FAS), or type the key below into it:</source>
-        <translation>请用身份验证器应用（例如 Google Authenticator、Microsoft Authenticator 或 2FAS）扫描这个二维码，或者把下面的密钥输入进去：</translation>
-    </message>
-    <message>
-        <source>Two-step sign-in is on. If you lose your phone, each of these recovery codes lets you in once. Print them or write them down and keep them somewhere safe:</source>
-        <translation>两步验证已开启。万一手机丢了，下面每个恢复码都可以让你登录一次。请把它们打印出来或抄下来，放在安全的地方：</translation>
-    </message>
-    <message>
-        <source>I have kept these codes somewhere safe</source>
-        <translation>我已把这些恢复码保存在安全的地方</translation>
-    </message>
-    <message>
         <source>Is this your server?</source>
         <translation>这是你的服务器吗？</translation>
     </message>
@@ -457,6 +764,193 @@
     <message>
         <source>Skip for now</source>
         <translation>暂时跳过</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Write a message…</source>
+        <translation>输入消息…</translation>
+    </message>
+    <message>
+        <source>Send files</source>
+        <translation>发送文件</translation>
+    </message>
+    <message>
+        <source>Insert an emoji</source>
+        <translation>插入表情</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>You are no longer in this conversation, so you cannot write here.</source>
+        <translation>你已经不在这个聊天中了，无法在这里发消息。</translation>
+    </message>
+    <message>
+        <source>Replying to {name}: {text}</source>
+        <translation>回复{name}：{text}</translation>
+    </message>
+    <message>
+        <source>Editing your message (Esc to cancel)</source>
+        <translation>正在编辑消息（按 Esc 取消）</translation>
+    </message>
+    <message>
+        <source>Finish or cancel the edit before sending files.</source>
+        <translation>请先完成或取消编辑，再发送文件。</translation>
+    </message>
+    <message>
+        <source>The pasted image could not be saved.</source>
+        <translation>无法保存粘贴的图片。</translation>
+    </message>
+    <message>
+        <source>This message is too long. Shorten it or split it.</source>
+        <translation>这条消息太长了。请删减一些，或者分成几条发送。</translation>
+    </message>
+    <message>
+        <source>This message could not be sent. Try again.</source>
+        <translation>这条消息没能发出去，请再试一次。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationHeader</name>
+    <message>
+        <source>Search messages (Ctrl+F)</source>
+        <translation>搜索消息（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Group settings</source>
+        <translation>群设置</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <source>Filter conversations</source>
+        <translation>查找聊天</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>New message…</source>
+        <translation>发消息…</translation>
+    </message>
+    <message>
+        <source>New group…</source>
+        <translation>新建群聊…</translation>
+    </message>
+    <message>
+        <source>Nothing matches “{filter}”.</source>
+        <translation>没有找到与“{filter}”相符的聊天。</translation>
+    </message>
+    <message>
+        <source>No conversations yet. Start one with New.</source>
+        <translation>还没有聊天。点击“新建”开始聊天吧。</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>取消免打扰</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>消息免打扰</translation>
+    </message>
+    <message>
+        <source>Mark as read</source>
+        <translation>标为已读</translation>
+    </message>
+    <message>
+        <source>Group settings…</source>
+        <translation>群设置…</translation>
+    </message>
+    <message>
+        <source>Leave group…</source>
+        <translation>退出群聊…</translation>
+    </message>
+    <message>
+        <source>You own “{name}”. Open its settings and make someone else the owner first; then you can leave.</source>
+        <translation>你是“{name}”的群主。请先打开群设置，把群主转让给别人，然后才能退出。</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>退出群聊</translation>
+    </message>
+    <message>
+        <source>Leave “{name}”? You will stop receiving its messages. You can still read what was said until now, and a group admin can add you again.</source>
+        <translation>要退出“{name}”吗？退出后你将不再收到这个群的消息。之前的聊天内容仍然可以查看，群管理员也可以再把你加回来。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationModel</name>
+    <message>
+        <source>{title}, {count} unread: {preview}</source>
+        <translation>{title}，{count}条未读：{preview}</translation>
+    </message>
+    <message>
+        <source>{title}: {preview}</source>
+        <translation>{title}：{preview}</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationRows</name>
+    <message>
+        <source>You are no longer in this group.</source>
+        <translation>你已经不在这个群里了。</translation>
+    </message>
+    <message>
+        <source>No messages yet</source>
+        <translation>还没有消息</translation>
+    </message>
+    <message>
+        <source>Message deleted</source>
+        <translation>消息已删除</translation>
+    </message>
+    <message>
+        <source>{name}: {text}</source>
+        <translation>{name}：{text}</translation>
+    </message>
+    <message>
+        <source>You: {text}</source>
+        <translation>我：{text}</translation>
+    </message>
+    <message>
+        <source>Sending a file…</source>
+        <translation>正在发送文件…</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>群主</translation>
+    </message>
+    <message>
+        <source>Admin</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>Give the group a name.</source>
+        <translation>请给群聊起个名字。</translation>
+    </message>
+    <message>
+        <source>A group&apos;s name can be at most {count} characters long.</source>
+        <translation>群名称最多只能有{count}个字符。</translation>
+    </message>
+    <message>
+        <source>A group&apos;s name must be on one line, without special characters.</source>
+        <translation>群名称只能写在一行内，不能包含特殊字符。</translation>
+    </message>
+    <message>
+        <source>A topic can be at most {count} characters long.</source>
+        <translation>主题最多只能有{count}个字符。</translation>
     </message>
 </context>
 <context>
@@ -711,7 +1205,7 @@
     </message>
     <message>
         <source>{name} will be signed out everywhere and can&apos;t sign in again. What they wrote stays in the conversations, shown as “Deleted user”. This can&apos;t be undone; to stop them for a while, switch the account off instead.</source>
-        <translation>{name}会在所有设备上退出登录，并且再也不能登录。对方发过的内容会保留在聊天中，发送者显示为“Deleted user”（已删除的用户）。此操作无法撤销；如果只是想暂时不让对方登录，请改为停用账号。</translation>
+        <translation>{name}会在所有设备上退出登录，并且再也不能登录。对方发过的内容会保留在聊天中，发送者显示为“已删除的用户”。此操作无法撤销；如果只是想暂时不让对方登录，请改为停用账号。</translation>
     </message>
     <message>
         <source>To confirm, type their username: {username}</source>
@@ -724,6 +1218,17 @@
     <message>
         <source>Delete account</source>
         <translation>删除账号</translation>
+    </message>
+</context>
+<context>
+    <name>Directory</name>
+    <message>
+        <source>Roost</source>
+        <translation>Roost</translation>
+    </message>
+    <message>
+        <source>Deleted user</source>
+        <translation>已删除的用户</translation>
     </message>
 </context>
 <context>
@@ -786,6 +1291,33 @@
     </message>
 </context>
 <context>
+    <name>DownloadPanel</name>
+    <message>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <source>Save as</source>
+        <translation>另存为</translation>
+    </message>
+    <message>
+        <source>Saving {name}…</source>
+        <translation>正在保存{name}…</translation>
+    </message>
+    <message>
+        <source>{done} of {size}</source>
+        <translation>{done} / {size}</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>已保存到{path}</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason} Try again to continue where it stopped.</source>
+        <translation>未保存：{reason}重试会从中断的地方继续。</translation>
+    </message>
+</context>
+<context>
     <name>Explain</name>
     <message>
         <source>about a minute</source>
@@ -842,6 +1374,10 @@
     <message>
         <source>You need to choose a new password before you can continue.</source>
         <translation>你需要先设置一个新密码才能继续。</translation>
+    </message>
+    <message>
+        <source>Two-step sign-in is needed first: set it up for your own account (signing in again shows you how), then try again.</source>
+        <translation>需要先开启两步验证：请为你自己的账号设置两步验证（重新登录时会告诉你怎么做），然后再试一次。</translation>
     </message>
     <message>
         <source>You have been signed out (perhaps from another device, or after a long time away). Please sign in again.</source>
@@ -932,6 +1468,10 @@ Found: {actual}</source>
         <translation>这个指纹好像不对：指纹由 64 个字母和数字（0-9、A-F）组成，通常两个一组，用冒号隔开。请从服务器屏幕上重新复制。</translation>
     </message>
     <message>
+        <source>This account was signed out on this computer. Sign in again to go on.</source>
+        <translation>这个账号已在这台电脑上退出登录。请重新登录后继续。</translation>
+    </message>
+    <message>
         <source>The server gave an answer Roost doesn&apos;t understand. Make sure the address is your Roost server, and that the server and this app are up to date.</source>
         <translation>服务器返回了 Roost 无法理解的回复。请确认这个地址是你的 Roost 服务器，并且服务器和本应用都已更新到最新版本。</translation>
     </message>
@@ -972,6 +1512,121 @@ Found: {actual}</source>
     <message>
         <source>The two passwords are not the same.</source>
         <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Your username as the password is too easy to guess. Choose something else.</source>
+        <translation>不能用用户名当密码，太容易被猜到了。请换一个。</translation>
+    </message>
+    <message>
+        <source>This is too easy to guess. Use more than one or two different characters.</source>
+        <translation>这个密码太容易被猜到了。请不要只用一两个字符重复组成。</translation>
+    </message>
+    <message>
+        <source>This is the password you have now. Choose a new one.</source>
+        <translation>这是你现在的密码，请设置一个新密码。</translation>
+    </message>
+</context>
+<context>
+    <name>GroupSettingsDialog</name>
+    <message>
+        <source>Group settings</source>
+        <translation>群设置</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>群名称</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Only the group&apos;s owner and admins can change these.</source>
+        <translation>只有群主和管理员才能修改这些内容。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Add people…</source>
+        <translation>添加成员…</translation>
+    </message>
+    <message>
+        <source>Make admin</source>
+        <translation>设为管理员</translation>
+    </message>
+    <message>
+        <source>Make owner…</source>
+        <translation>设为群主…</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移出群聊…</translation>
+    </message>
+    <message>
+        <source>Add to the group</source>
+        <translation>添加到群聊</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>You are no longer in this group.</source>
+        <translation>你已经不在这个群里了。</translation>
+    </message>
+    <message>
+        <source>Leave group…</source>
+        <translation>退出群聊…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>This group is not known on this computer.</source>
+        <translation>这台电脑上没有这个群聊的信息。</translation>
+    </message>
+    <message>
+        <source>{name} (you)</source>
+        <translation>{name}（我）</translation>
+    </message>
+    <message>
+        <source>Members ({count})</source>
+        <translation>成员（{count}）</translation>
+    </message>
+    <message>
+        <source>Make member</source>
+        <translation>设为普通成员</translation>
+    </message>
+    <message>
+        <source>Make {name} the owner of this group? You become an admin, and only they can change roles from then on.</source>
+        <translation>要让{name}成为群主吗？你会变成管理员，之后只有对方才能更改成员的身份。</translation>
+    </message>
+    <message>
+        <source>Make owner</source>
+        <translation>设为群主</translation>
+    </message>
+    <message>
+        <source>Remove {name} from the group? They keep what was said until now, and can be added again.</source>
+        <translation>要把{name}移出群聊吗？对方仍能看到之前的聊天内容，以后也可以再被加回来。</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移出</translation>
+    </message>
+    <message>
+        <source>You own this group. Pick someone in the list and press “Make owner…” first; then you can leave.</source>
+        <translation>你是这个群的群主。请先在列表中选一个人，点击“设为群主…”，然后才能退出。</translation>
+    </message>
+    <message>
+        <source>Leave “{name}”? You will stop receiving its messages. You can still read what was said until now, and a group admin can add you again.</source>
+        <translation>要退出“{name}”吗？退出后你将不再收到这个群的消息。之前的聊天内容仍然可以查看，群管理员也可以再把你加回来。</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>退出群聊</translation>
     </message>
 </context>
 <context>
@@ -1099,6 +1754,33 @@ Found: {actual}</source>
     <message>
         <source>If you have just written a new memory card for this Pi, choose to forget the old identity and connect again. Otherwise do not continue, and ask someone you trust to look at your network.</source>
         <translation>如果你刚给这台树莓派重新写入了存储卡，请选择忘记旧的身份，然后重新连接。否则请不要继续，并请你信任的人帮忙检查一下你的网络。</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <source>Fit</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>100 %</source>
+        <translation>100%</translation>
+    </message>
+    <message>
+        <source>This picture cannot be shown. Save it to open it elsewhere.</source>
+        <translation>无法显示这张图片。请保存后用其他程序打开。</translation>
+    </message>
+    <message>
+        <source>The picture could not be loaded: {reason}</source>
+        <translation>无法加载图片：{reason}</translation>
     </message>
 </context>
 <context>
@@ -1536,6 +2218,160 @@ Found: {actual}</source>
     </message>
 </context>
 <context>
+    <name>MediaViewer</name>
+    <message>
+        <source>The file could not be written: {reason}</source>
+        <translation>无法写入文件：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>MessageDelegate</name>
+    <message>
+        <source>Message deleted</source>
+        <translation>消息已删除</translation>
+    </message>
+    <message>
+        <source>Not sent — right-click to retry</source>
+        <translation>未发送 — 右键点击可重新发送</translation>
+    </message>
+    <message>
+        <source>edited</source>
+        <translation>已编辑</translation>
+    </message>
+</context>
+<context>
+    <name>MessageView</name>
+    <message>
+        <source>No messages yet. Say hello!</source>
+        <translation>还没有消息，打个招呼吧！</translation>
+    </message>
+    <message>
+        <source>Jump to first unread</source>
+        <translation>跳到第一条未读消息</translation>
+    </message>
+    <message>
+        <source>Loading older messages…</source>
+        <translation>正在加载更早的消息…</translation>
+    </message>
+    <message>
+        <source>↓ {count} new</source>
+        <translation>↓ {count}条新消息</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃发送</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>React</source>
+        <translation>表情回应</translation>
+    </message>
+    <message>
+        <source>Remove {emoji}</source>
+        <translation>取消{emoji}</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Open {name}</source>
+        <translation>打开{name}</translation>
+    </message>
+    <message>
+        <source>Save {name}…</source>
+        <translation>保存{name}…</translation>
+    </message>
+    <message>
+        <source>Delete message</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <source>Delete this message for everyone? This cannot be undone.</source>
+        <translation>要为所有人删除这条消息吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
+    <name>NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <translation>新建群聊</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>群名称</translation>
+    </message>
+    <message>
+        <source>e.g. Family</source>
+        <translation>例如：一家人</translation>
+    </message>
+    <message>
+        <source>Topic (optional)</source>
+        <translation>主题（可选）</translation>
+    </message>
+    <message>
+        <source>e.g. Dinner plans</source>
+        <translation>例如：晚饭安排</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>A new group</source>
+        <translation>新建一个群聊</translation>
+    </message>
+    <message>
+        <source>Create group</source>
+        <translation>创建群聊</translation>
+    </message>
+</context>
+<context>
+    <name>NewMessageDialog</name>
+    <message>
+        <source>New message</source>
+        <translation>发消息</translation>
+    </message>
+    <message>
+        <source>Who do you want to write to?</source>
+        <translation>你想给谁发消息？</translation>
+    </message>
+    <message>
+        <source>Write</source>
+        <translation>发消息</translation>
+    </message>
+</context>
+<context>
+    <name>Notifications</name>
+    <message>
+        <source>{sender} in {group}</source>
+        <translation>{sender}（{group}）</translation>
+    </message>
+    <message>
+        <source>New message</source>
+        <translation>新消息</translation>
+    </message>
+</context>
+<context>
     <name>People</name>
     <message>
         <source>Owner</source>
@@ -1705,6 +2541,14 @@ Found: {actual}</source>
         <translation>删除…</translation>
     </message>
     <message>
+        <source>Sessions…</source>
+        <translation>登录设备…</translation>
+    </message>
+    <message>
+        <source>See the devices they are signed in on</source>
+        <translation>查看对方已登录的设备</translation>
+    </message>
+    <message>
         <source>Role</source>
         <translation>身份</translation>
     </message>
@@ -1774,10 +2618,59 @@ Found: {actual}</source>
     </message>
 </context>
 <context>
+    <name>PeoplePicker</name>
+    <message>
+        <source>Search people</source>
+        <translation>查找成员</translation>
+    </message>
+    <message>
+        <source>There is nobody else to add. The server&apos;s owner adds people on the People page.</source>
+        <translation>没有其他人可以添加了。服务器的所有者可以在“成员”页面添加新成员。</translation>
+    </message>
+</context>
+<context>
+    <name>PlayerWindow</name>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>This cannot be played here ({reason}). Save it to open it elsewhere.</source>
+        <translation>这里无法播放（{reason}）。请保存后用其他程序打开。</translation>
+    </message>
+</context>
+<context>
     <name>QrCode</name>
     <message>
         <source>QR code</source>
         <translation>二维码</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPanel</name>
+    <message>
+        <source>Back to conversations</source>
+        <translation>返回聊天列表</translation>
+    </message>
+    <message>
+        <source>Search messages</source>
+        <translation>搜索消息</translation>
+    </message>
+    <message>
+        <source>Search every conversation on this computer, offline too.</source>
+        <translation>搜索这台电脑上的所有聊天记录，离线时也能搜。</translation>
+    </message>
+    <message>
+        <source>No messages contain “{text}”.</source>
+        <translation>没有包含“{text}”的消息。</translation>
+    </message>
+    <message>
+        <source>{count} found</source>
+        <translation>找到{count}条消息</translation>
     </message>
 </context>
 <context>
@@ -1829,6 +2722,10 @@ Found: {actual}</source>
     <message>
         <source>About</source>
         <translation>关于</translation>
+    </message>
+    <message>
+        <source>Capacity</source>
+        <translation>容量</translation>
     </message>
     <message>
         <source>Anyone with an invite link</source>
@@ -2055,6 +2952,14 @@ Found: {actual}</source>
         <translation>地址</translation>
     </message>
     <message>
+        <source>Measure how many people this server can serve chatting at once. The check takes about a minute and a half with temporary test accounts, which it removes at the end.</source>
+        <translation>测一测这台服务器能支持多少人同时聊天。检查大约需要一分半钟，会用到临时测试账号，结束后会自动删除。</translation>
+    </message>
+    <message>
+        <source>Check how many people this server can serve</source>
+        <translation>检查这台服务器能支持多少人</translation>
+    </message>
+    <message>
         <source>Not saved yet:</source>
         <translation>尚未保存：</translation>
     </message>
@@ -2195,6 +3100,17 @@ Found: {actual}</source>
     </message>
 </context>
 <context>
+    <name>Sessions</name>
+    <message>
+        <source>{name} is not signed in on any device.</source>
+        <translation>{name}目前没有在任何设备上登录。</translation>
+    </message>
+    <message>
+        <source>{name} is signed in on these devices. Signing a device out ends its access at once; they can sign in again with their password.</source>
+        <translation>{name}在以下设备上已登录。让某台设备退出登录后，它会立即无法访问；对方可以用自己的密码重新登录。</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <source>Settings</source>
@@ -2213,12 +3129,24 @@ Found: {actual}</source>
         <translation>深色</translation>
     </message>
     <message>
+        <source>Play a sound for new messages</source>
+        <translation>收到新消息时播放提示音</translation>
+    </message>
+    <message>
+        <source>Show the message&apos;s text in notifications</source>
+        <translation>在通知中显示消息内容</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
         <source>Appearance</source>
         <translation>外观</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>通知</translation>
     </message>
     <message>
         <source>Remembering sign-ins</source>
@@ -2250,6 +3178,14 @@ Found: {actual}</source>
     <message>
         <source>You were signed out of a server; sign in again to continue.</source>
         <translation>你已从一台服务器退出登录，请重新登录后继续。</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <source>Chat: {server}</source>
+        <translation>聊天：{server}</translation>
     </message>
     <message>
         <source>Dashboard</source>
@@ -2307,12 +3243,48 @@ Found: {actual}</source>
         <translation>验证码</translation>
     </message>
     <message>
+        <source>You signed in with a one-time password from your administrator. Choose your own password now; the one-time password will not work again.</source>
+        <translation>你是用管理员给的一次性密码登录的。请现在设置你自己的密码；之后这个一次性密码就不能再用了。</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>再次输入新密码</translation>
+    </message>
+    <message>
+        <source>An administrator of this server requires two-step sign-in: a code from your phone as well as your password. Turn it on now to continue.</source>
+        <translation>这台服务器的管理员要求开启两步验证：登录时除了密码，还需要输入手机上的验证码。请现在开启后继续。</translation>
+    </message>
+    <message>
         <source>Sign in to {server}</source>
         <translation>登录{server}</translation>
     </message>
     <message>
         <source>Two-step sign-in</source>
         <translation>两步验证</translation>
+    </message>
+    <message>
+        <source>Choose a new password</source>
+        <translation>设置新密码</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Turn on two-step sign-in</source>
+        <translation>开启两步验证</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Check the code</source>
+        <translation>验证</translation>
     </message>
 </context>
 <context>
@@ -2324,6 +3296,111 @@ Found: {actual}</source>
     <message>
         <source>Continue</source>
         <translation>继续</translation>
+    </message>
+</context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>New messages</source>
+        <translation>以下是新消息</translation>
+    </message>
+    <message>
+        <source>Original message not loaded</source>
+        <translation>原消息未加载</translation>
+    </message>
+    <message>
+        <source>Message deleted</source>
+        <translation>消息已删除</translation>
+    </message>
+</context>
+<context>
+    <name>TransferRow</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>{done} of {size}</source>
+        <translation>{done} / {size}</translation>
+    </message>
+</context>
+<context>
+    <name>Transfers</name>
+    <message>
+        <source>No connection to the server: this will continue when the connection is back.</source>
+        <translation>没有连接到服务器：连接恢复后会自动继续。</translation>
+    </message>
+    <message>
+        <source>This file is too large to send ({size}): the server takes files up to {limit}.</source>
+        <translation>这个文件太大（{size}），无法发送：服务器只接收不超过{limit}的文件。</translation>
+    </message>
+    <message>
+        <source>This file is too large to send ({size}) to this server.</source>
+        <translation>这个文件太大（{size}），无法发送到这台服务器。</translation>
+    </message>
+    <message>
+        <source>This file ({size}) does not fit in your storage on the server ({quota} in all). Ask the server&apos;s owner for more room.</source>
+        <translation>你在服务器上的存储空间（共{quota}）放不下这个文件（{size}）。请让服务器的所有者给你更多空间。</translation>
+    </message>
+    <message>
+        <source>This file ({size}) does not fit in your storage on the server. Ask the server&apos;s owner for more room.</source>
+        <translation>你在服务器上的存储空间放不下这个文件（{size}）。请让服务器的所有者给你更多空间。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s disk is nearly full, so it takes no files for now. Ask its owner to free some space, then try again.</source>
+        <translation>服务器的存储空间快满了，暂时不能接收文件。请让服务器的所有者腾出一些空间，然后再试一次。</translation>
+    </message>
+    <message>
+        <source>The file&apos;s content is not what its name says it is, so the server refused it. Check that it is the file you meant, or rename it.</source>
+        <translation>这个文件的实际内容和文件名（扩展名）不符，所以服务器拒绝接收。请确认这是你想发送的文件，或者给它改个名字。</translation>
+    </message>
+    <message>
+        <source>This image has too many pixels for the server. Send a smaller copy.</source>
+        <translation>这张图片的像素太多，服务器无法接收。请发送一张尺寸小一点的图片。</translation>
+    </message>
+    <message>
+        <source>The file changed while it was being sent. Try again to send it as it is now.</source>
+        <translation>文件在发送过程中被修改了。请重试，发送它现在的版本。</translation>
+    </message>
+    <message>
+        <source>The file {name} is no longer there. Attach it again.</source>
+        <translation>文件{name}已经不在原来的位置了，请重新添加。</translation>
+    </message>
+    <message>
+        <source>The file {name} could not be read: {reason}</source>
+        <translation>无法读取文件{name}：{reason}</translation>
+    </message>
+    <message>
+        <source>The downloaded file did not match what the server holds. Try again.</source>
+        <translation>下载的文件和服务器上的不一致，请再试一次。</translation>
+    </message>
+    <message>
+        <source>Choose at least one file to send.</source>
+        <translation>请至少选择一个要发送的文件。</translation>
+    </message>
+    <message>
+        <source>A message can carry {most} files at most; you chose {count}.</source>
+        <translation>一条消息最多只能带{most}个文件，你选了{count}个。</translation>
+    </message>
+    <message>
+        <source>{name} is not a file; only files can be sent.</source>
+        <translation>{name}不是文件，只能发送文件。</translation>
     </message>
 </context>
 <context>
@@ -2368,6 +3445,149 @@ Found: {actual}</source>
     <message>
         <source>Yes, trust it</source>
         <translation>是的，信任它</translation>
+    </message>
+</context>
+<context>
+    <name>TwoFactorEnrolDialog</name>
+    <message>
+        <source>Two-step sign-in</source>
+        <translation>两步验证</translation>
+    </message>
+    <message>
+        <source>Two-step sign-in asks for a code from your phone as well as your password, so a stolen password alone is not enough. Type your password to begin.</source>
+        <translation>开启两步验证后，登录时除了密码，还需要输入手机上的验证码。这样即使密码被盗，别人也登录不了。请输入你的密码开始设置。</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Turn on two-step sign-in</source>
+        <translation>开启两步验证</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Check the code</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>TwoFactorSetup</name>
+    <message>
+        <source>Code from the app</source>
+        <translation>验证器上的验证码</translation>
+    </message>
+    <message>
+        <source>Scan this with an authenticator app (such as Google Authenticator, Microsoft Authenticator or 2FAS), or type the key below into it:</source>
+        <translation>请用身份验证器应用（例如 Google Authenticator、Microsoft Authenticator 或 2FAS）扫描这个二维码，或者把下面的密钥输入进去：</translation>
+    </message>
+    <message>
+        <source>Two-step sign-in is on. If you lose your phone, each of these recovery codes lets you in once. Print them or write them down and keep them somewhere safe:</source>
+        <translation>两步验证已开启。万一手机丢了，下面每个恢复码都可以让你登录一次。请把它们打印出来或抄下来，放在安全的地方：</translation>
+    </message>
+    <message>
+        <source>I have kept these codes somewhere safe</source>
+        <translation>我已把这些恢复码保存在安全的地方</translation>
+    </message>
+</context>
+<context>
+    <name>Typing</name>
+    <message>
+        <source>{name} is typing…</source>
+        <translation>{name}正在输入…</translation>
+    </message>
+    <message>
+        <source>{first} and {second} are typing…</source>
+        <translation>{first}和{second}正在输入…</translation>
+    </message>
+    <message>
+        <source>Several people are typing…</source>
+        <translation>好几个人正在输入…</translation>
+    </message>
+</context>
+<context>
+    <name>UserSessionsDialog</name>
+    <message>
+        <source>Signed-in devices</source>
+        <translation>已登录的设备</translation>
+    </message>
+    <message>
+        <source>{name}’s devices</source>
+        <translation>{name}的设备</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Signed in</source>
+        <translation>登录时间</translation>
+    </message>
+    <message>
+        <source>Last active</source>
+        <translation>最近活动</translation>
+    </message>
+    <message>
+        <source>Sign out this device</source>
+        <translation>让此设备退出登录</translation>
+    </message>
+    <message>
+        <source>Sign out everywhere</source>
+        <translation>在所有设备上退出登录</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Sign {name} out of “{device}”? It stops working at once, until someone signs in on it again with {name}’s password.</source>
+        <translation>要让{name}在“{device}”上退出登录吗？这台设备会立即无法使用，直到有人用{name}的密码在上面重新登录。</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Sign {name} out of every device? Each one stops working at once. {name} can sign in again with their password: if it may be known to someone else, reset the password too.</source>
+        <translation>要让{name}在所有设备上退出登录吗？每台设备都会立即无法使用。{name}可以用自己的密码重新登录；如果密码可能已被别人知道，请同时重置密码。</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceRecorder</name>
+    <message>
+        <source>Record a voice message</source>
+        <translation>录制语音消息</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>No microphone was found, so nothing can be recorded.</source>
+        <translation>没有找到麦克风，无法录音。</translation>
+    </message>
+    <message>
+        <source>The recording failed: {reason}</source>
+        <translation>录音失败：{reason}</translation>
     </message>
 </context>
 </TS>
