@@ -59,6 +59,15 @@ DOWNLOAD_PIECE = 256 * 1024
 DEFAULT_MAX_ATTACHMENTS = 10
 # Answers that a later attempt may not get: wait and try again, like a lost connection.
 _PASSING = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
+# Refusals no retry can change (the same file gets the same answer): no "Retry" for these.
+_FINAL = frozenset(
+    {
+        ErrorCode.FILE_TOO_LARGE,
+        ErrorCode.TYPE_MISMATCH,
+        ErrorCode.IMAGE_TOO_LARGE,
+        ErrorCode.TOO_MANY_ATTACHMENTS,
+    }
+)
 
 
 class TransferKind(StrEnum):
@@ -92,6 +101,8 @@ class Transfer:
         path: the local file (the upload's source, or the download's destination).
         batch: the message an upload belongs to (None for downloads).
         attachment_id: the attachment, once known (after ``complete``, or the download's).
+        retryable: a failure that trying again could mend (offline, full disk, quota); False
+            when the server will refuse the same file again (too large, wrong type).
     """
 
     id: str
@@ -105,6 +116,7 @@ class Transfer:
     path: Path
     batch: str | None = None
     attachment_id: str | None = None
+    retryable: bool = True
 
     @property
     def fraction(self) -> float:
@@ -587,7 +599,11 @@ class Transfers:
                 return
             except ApiError as exc:
                 if exc.code not in _PASSING or exc.code in SESSION_OVER:
-                    self._fail(transfer_id, self._refusal(transfer_id, exc))
+                    self._fail(
+                        transfer_id,
+                        self._refusal(transfer_id, exc),
+                        retryable=exc.code not in _FINAL,
+                    )
                     return
                 problem = offline_words()
                 wait = float(exc.retry_after or next(delays))
@@ -849,13 +865,13 @@ class Transfers:
             )
         )
 
-    def _fail(self, transfer_id: str, problem: str) -> None:
+    def _fail(self, transfer_id: str, problem: str, *, retryable: bool = True) -> None:
         transfer = self._live.get(transfer_id)
         if transfer is None:
             return
         if transfer.kind is TransferKind.UPLOAD:
             self._db.execute("UPDATE uploads SET failure = ? WHERE id = ?", (problem, transfer_id))
-        failed = replace(transfer, state=TransferState.FAILED, problem=problem)
+        failed = replace(transfer, state=TransferState.FAILED, problem=problem, retryable=retryable)
         self._set(failed, announce=False)
         self.events.emit(TransferFailed(failed))
 

@@ -74,7 +74,7 @@ class TransferRow(QWidget):
         self.problem.setVisible(bool(transfer.problem))
         self.bar.setVisible(not failed)
         self.cancel.setVisible(not failed)
-        self.retry.setVisible(failed)
+        self.retry.setVisible(failed and transfer.retryable)
         self.remove.setVisible(failed)
 
 

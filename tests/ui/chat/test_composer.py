@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.chat.events import TypingReceived
-from app.chat.transfers import Transfers, TransferState
+from app.chat.transfers import Transfer, Transfers, TransferState
 from tests.ui.chat.people import ChatPerson, chat_people
 from tests.ui.conftest import until
 from tests.ui.helpers import ThreadServer, thread_server
@@ -168,31 +168,42 @@ async def test_dropped_and_pasted_files_are_sent_with_the_text(
     assert not composer.transfer_list.isVisible()
 
 
-async def test_a_failed_upload_shows_its_reason_with_retry_and_remove(
+async def test_a_failed_upload_shows_its_reason_and_retry_only_where_it_can_help(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    with thread_server(tmp_path / "srv", max_file_bytes=1000) as small:
+    with thread_server(tmp_path / "srv", max_file_bytes=10_000, user_quota_bytes=3000) as small:
         async with chat_people(small, tmp_path, [("mum", "Mum"), ("dad", "Dad")]) as (mum, dad):
             transfers = Transfers(mum.connection, mum.api, retry_delays=(0.05,))
             transfers.start()
             try:
                 cid = await _direct(mum, dad)
                 composer = _composer(qtbot, mum, transfers, cid)
-                big = tmp_path / "holiday.mov"
-                big.write_bytes(os.urandom(5000))
-                composer.send_files([big])
-                await until(
-                    lambda: any(t.state is TransferState.FAILED for t in transfers.items(cid)),
-                    what="the refusal",
-                )
+
+                def failed() -> list[Transfer]:
+                    return [t for t in transfers.items(cid) if t.state is TransferState.FAILED]
+
+                # Over the quota: the owner can make room, so Retry is offered.
+                roomy = tmp_path / "holiday.mov"
+                roomy.write_bytes(os.urandom(5000))
+                composer.send_files([roomy])
+                await until(lambda: len(failed()) == 1, what="the refusal")
                 [row] = composer.transfer_list.rows.values()
                 assert row.retry.isVisible() and row.remove.isVisible()
                 assert not row.cancel.isVisible()
-                assert "too large" in row.problem.text() and row.problem.isVisible()
-                row.retry.click()  # refused again: the server's limit has not changed
-                await until(lambda: row.retry.isVisible(), what="the second refusal")
+                assert "does not fit in your storage" in row.problem.text()
+                row.retry.click()  # refused again: the quota has not changed
+                await until(lambda: len(failed()) == 1 and row.retry.isVisible(), what="again")
                 row.remove.click()
                 assert transfers.items(cid) == [] and not composer.transfer_list.rows
+
+                # Over the largest file the server takes: no retry can help; only Remove.
+                big = tmp_path / "film.mov"
+                big.write_bytes(os.urandom(20_000))
+                composer.send_files([big])
+                await until(lambda: len(failed()) == 1, what="the size refusal")
+                [row] = composer.transfer_list.rows.values()
+                assert "too large" in row.problem.text() and row.problem.isVisible()
+                assert not row.retry.isVisible() and row.remove.isVisible()
             finally:
                 await transfers.close()
 
