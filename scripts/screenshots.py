@@ -505,6 +505,7 @@ async def combination(
                 shell.home.server_seen(seen(c))
                 shell.home.pi_seen(PiSeen("raspberrypi", "192.168.1.30"))
                 assert a_id
+                shell.window.show_page("home")  # signing in opened the chat
                 await shots.save(shell.window, "home")
 
                 await invite_and_join(shell, home, s, shots)

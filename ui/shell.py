@@ -367,8 +367,14 @@ class Shell:
     def _chat_label(self, chat: AccountChat) -> str:
         if len(self.chats) <= 1:
             return QCoreApplication.translate("Shell", "Chat")
-        return QCoreApplication.translate("Shell", "Chat: {server}").format(
-            server=chat.account.server_name
+        servers = [c.account.server_name for c in self.chats.values()]
+        if servers.count(chat.account.server_name) == 1:
+            return QCoreApplication.translate("Shell", "Chat: {server}").format(
+                server=chat.account.server_name
+            )
+        # Two accounts on one server (a parent and a child on one computer): say whose.
+        return QCoreApplication.translate("Shell", "Chat: {name}").format(
+            name=chat.account.user.display_name or chat.account.username
         )
 
     def _add_chat_page(self, chat: AccountChat) -> None:

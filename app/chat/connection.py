@@ -211,8 +211,14 @@ class ChatConnection:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # Stopping must finish whatever the connection was doing: an attempt cut
+                # short mid-handshake can fail in its own way.
+                log.exception("the chat connection failed while stopping")
         for timer in list(self._timers):
             timer.cancel()
         if self._timers:

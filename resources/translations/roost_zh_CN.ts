@@ -3188,6 +3188,10 @@ Found: {actual}</source>
         <translation>聊天：{server}</translation>
     </message>
     <message>
+        <source>Chat: {name}</source>
+        <translation>聊天：{name}</translation>
+    </message>
+    <message>
         <source>Dashboard</source>
         <translation>服务器状态</translation>
     </message>

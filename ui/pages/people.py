@@ -130,10 +130,10 @@ class PeoplePage(QWidget):
         for column, width in (
             (Column.USERNAME, 100),
             (Column.ROLE, 90),
-            (Column.TWO_FACTOR, 80),
+            (Column.TWO_FACTOR, 118),  # its header, "Two-step sign-in", must fit
             (Column.LAST_SEEN, 130),
             (Column.STORAGE, 70),
-            (Column.STATE, 120),
+            (Column.STATE, 96),
         ):
             header.resizeSection(column, width)
 

@@ -334,3 +334,26 @@ async def test_language_switch_keeps_the_chat_and_sign_out_removes_it(
     await mum.chat.account.logout()
     await until(lambda: mum.shell.chat_page(key) is None, what="the page to go")
     assert key not in mum.shell.chats
+
+
+async def test_two_accounts_on_one_server_get_a_chat_page_each_named_by_person(
+    family: tuple[Person, Person], tsrv: ThreadServer
+) -> None:
+    mum, _dad = family
+    shell = mum.shell
+    assert _labels(shell) == ["Chat"]
+    flow = shell.flows.sign_in(address=tsrv.address, fingerprint=tsrv.fingerprint)
+    assert isinstance(await flow.login("dad", PASSWORD), Account)
+    await until(lambda: len(shell.chats) == 2, what="the second chat")
+    assert sorted(_labels(shell)) == ["Chat: Dad", "Chat: Mum"]
+    second = next(c for c in shell.chats.values() if c is not mum.chat)
+    await asyncio.wait_for(second.connection.wait_online(), WAIT_S)
+
+
+def _labels(shell: Shell) -> list[str]:
+    nav = shell.window.nav
+    return [
+        nav.item(row).text()
+        for row in range(nav.count())
+        if str(nav.item(row).data(Qt.ItemDataRole.UserRole)).startswith("chat:")
+    ]
