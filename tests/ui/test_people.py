@@ -440,3 +440,23 @@ async def test_sessions_of_someone_deleted_meanwhile_says_so(
     assert dialog.table.topLevelItemCount() == 0
     dialog.accept()
     await page.stop()
+
+
+async def test_showing_the_page_again_lists_who_joined_meanwhile(
+    qtbot: QtBot, tsrv: ThreadServer, flows: AccountFlows
+) -> None:
+    owner = await _owner(tsrv, flows)
+    page = await _page(qtbot, owner)
+    try:
+        assert _cells(page, Column.USERNAME) == ["mum"]
+        made = tsrv.post(
+            "/api/v1/admin/users",
+            {"username": "gran", "display_name": "Grandma", "role": "member"},
+            await owner.api.access_token(),
+        )
+        assert made.status_code == 201, made.text
+        page.hide()  # the owner looks at another page, then comes back
+        page.show()
+        await until(lambda: "gran" in _cells(page, Column.USERNAME), what="the new person")
+    finally:
+        await page.stop()

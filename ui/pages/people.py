@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -369,6 +369,12 @@ class PeoplePage(QWidget):
 
     def on_refresh(self) -> None:
         self._run(self.people.refresh(), "refresh", on_done=lambda _r: self._show_message(""))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        # Someone may have joined by invite since the last read: what is shown is current.
+        super().showEvent(event)
+        if self._timer.isActive():
+            self.on_refresh()
 
     def on_invite(self) -> None:
         dialog = InviteDialog(self.account.api, self)
