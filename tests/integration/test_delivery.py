@@ -407,12 +407,17 @@ class Burst:
             self.killed.set()
 
     async def run(self, i: int, client: WsClient, conv: int) -> set[asyncio.Task[None]]:
-        """Keep the window full until the kill; returns the sends still unfinished 20 s on."""
+        """Keep the window full until this client sees its connection end; returns the sends
+        still unfinished 20 s on.
+
+        Not just until the kill: a fast server may have acknowledged the whole window by the
+        time the kill lands (the acks wait in our socket buffer), and then nothing would be in
+        flight. Sends issued after the kill are certainly unacknowledged."""
         slots = asyncio.Semaphore(BURST_WINDOW)
         tasks: set[asyncio.Task[None]] = set()
-        while not self.killed.is_set():
+        while not client.closed.done():
             await slots.acquire()
-            if self.killed.is_set():
+            if client.closed.done():
                 break
             client_id = uuid.uuid4().hex
             self.issued[i].append(client_id)

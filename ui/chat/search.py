@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,6 +23,7 @@ from app.chat.cache import ChatCache
 from app.chat.directory import Directory
 from app.chat.search import SearchRow, search_rows
 from ui import icons
+from ui.theme import colours, is_dark
 
 # Wait this long after the last key before searching, so typing stays smooth.
 TYPING_PAUSE_MS = 150
@@ -61,6 +62,7 @@ class SearchPanel(QWidget):
         self.results.setObjectName("SearchResults")
         self.results.setWordWrap(True)
         self.results.setFrameShape(QFrame.Shape.NoFrame)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.status = QLabel()
         self.status.setProperty("role", "muted")
@@ -96,11 +98,19 @@ class SearchPanel(QWidget):
         text = self.query.text()
         self.rows = search_rows(self._cache, self._directory, text, self._title_of)
         self.results.clear()
+        muted = colours(is_dark())["muted"]
         for row in self.rows:
-            item = QListWidgetItem(f"{row.conversation} · {row.sender} · {row.when}\n{row.snippet}")
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, (row.conversation_id, row.seq))
-            item.setToolTip(row.snippet)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{row.conversation}: {row.snippet}")
+            label = QLabel(_result_html(row, muted))
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setWordWrap(True)
+            label.setContentsMargins(8, 6, 8, 6)
+            width = self.results.viewport().width()
+            item.setSizeHint(QSize(width, label.heightForWidth(width)))
             self.results.addItem(item)
+            self.results.setItemWidget(item, label)
         if not text.strip():
             self.status.setText(self.tr("Search every conversation on this computer, offline too."))
         elif not self.rows:
