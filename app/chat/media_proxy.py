@@ -9,9 +9,9 @@ that is still growing stops at its current end and cannot seek past it. So the p
 client and streams the answer back as it arrives. Seeking is a new ranged request, exactly as
 against a web server.
 
-Only this user's processes can reach 127.0.0.1, and each attachment gets an unguessable path
-(256 random bits) valid until ``forget`` or ``close``: another local user cannot read the
-attachments by guessing URLs. Nothing is stored on disk.
+The port is reachable from this computer only, but by every user and program on it, so the
+secret path is the protection: each attachment gets an unguessable one (256 random bits), valid
+until ``forget`` or ``close``; a path not handed out is a 404. Nothing is stored on disk.
 """
 
 from __future__ import annotations

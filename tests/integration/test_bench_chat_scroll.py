@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # CI runs these on its first Python only (.ci/run)
+
 
 def test_chat_scroll_bench_scrolls_to_the_oldest_message(tmp_path: Path) -> None:
     out = tmp_path / "chat_scroll.json"

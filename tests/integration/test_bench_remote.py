@@ -20,6 +20,8 @@ from websockets.sync.client import connect
 from bench.common import CHEAP_HASHING, PASSWORD
 from bench.local_server import LocalServer
 
+pytestmark = pytest.mark.slow  # CI runs these on its first Python only (.ci/run)
+
 
 class Server:
     """A claimed server and its owner's token."""

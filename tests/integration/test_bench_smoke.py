@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # CI runs these on its first Python only (.ci/run)
+
 
 def test_roost_bench_quick_writes_json_and_html(tmp_path: Path) -> None:
     r = subprocess.run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.accounts.account import Account
@@ -14,6 +15,8 @@ from tests.ui.conftest import until
 from tests.ui.helpers import ThreadServer
 from ui.dialogs.capacity import CapacityDialog
 from ui.pages.server import ServerPage
+
+pytestmark = pytest.mark.slow  # CI runs these on its first Python only (.ci/run)
 
 PASSWORD = "a long family passphrase"
 # Two groups of ten, two short low steps; the limit is loose because the machine is shared.

@@ -22,6 +22,8 @@ from ui.widgets.step_list import StepState
 from ui.wizards.claim import ClaimDialog
 from ui.wizards.install import InstallDialog
 
+pytestmark = pytest.mark.slow  # CI runs these on its first Python only (.ci/run)
+
 OWNER_PASSWORD = "a long family passphrase"
 
 

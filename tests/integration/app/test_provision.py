@@ -27,6 +27,8 @@ from tests.helpers.ssh_pi import (
     patched_wheel_blocking,
 )
 
+pytestmark = pytest.mark.slow  # CI runs these on its first Python only (.ci/run)
+
 PI_PASSWORD = Credentials(USERNAME, password=PASSWORD)
 OWNER_PASSWORD = "correct horse battery"
 
