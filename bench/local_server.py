@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +33,10 @@ def cpu_seconds(pid: int) -> float:
 
 def rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+# Lines of a server log that mean something went wrong (levels as both log formats write them).
+_FAILURE_MARKS = re.compile(r"\bERROR\b|<[0-3]>|Traceback \(most recent call last\)")
 
 
 @dataclass
@@ -126,7 +131,19 @@ class LocalServer:
         if self.proc is not None and self.proc.stderr is not None:
             self._drainer.join(5)  # it reaches the end of the pipe once the server is gone
             self.proc.stderr.close()
+        self._keep_log_if_it_failed()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _keep_log_if_it_failed(self) -> None:
+        """A server that logged an error (a 500 has its traceback there) leaves its log behind,
+        named on standard error: the work directory, and the log in memory, go with the run."""
+        if not any(_FAILURE_MARKS.search(line) for line in self.log):
+            return
+        folder = Path(tempfile.gettempdir()) / "roost-bench-logs"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{type(self).__name__}-{time.strftime('%Y%m%d-%H%M%S')}-{self.port}.log"
+        path.write_text("\n".join(self.log) + "\n", encoding="utf-8")
+        print(f"the server logged errors; its log is in {path}", file=sys.stderr)
 
 
 @dataclass
