@@ -58,7 +58,7 @@ DOWNLOAD_PIECE = 256 * 1024
 # The server's default (protocol 23): used until ``GET /server`` said otherwise.
 DEFAULT_MAX_ATTACHMENTS = 10
 # Answers that a later attempt may not get: wait and try again, like a lost connection.
-_PASSING = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
+_PASSING = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR, ErrorCode.SERVER_BUSY})
 # Refusals no retry can change (the same file gets the same answer): no "Retry" for these.
 _FINAL = frozenset(
     {

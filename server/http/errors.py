@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.protocol.errors import ErrorBody, ErrorCode, ErrorResponse
-from server.services.errors import ApiError
+from server.services.errors import ApiError, busy_error
+from server.storage.engine import database_busy
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,16 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        # Its own handler, not on_crash's: Starlette re-raises after the catch-all handler,
+        # and uvicorn then drops the connection; a busy answer must reach the client.
+        if database_busy(exc):
+            log.warning(
+                "busy: %s %s waited too long for the database", request.method, request.url.path
+            )
+            return error_response(busy_error())
+        return await on_crash(request, exc)
+
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(
@@ -82,4 +95,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(OperationalError, on_database_error)
+    app.add_exception_handler(sqlite3.OperationalError, on_database_error)
     app.add_exception_handler(Exception, on_crash)

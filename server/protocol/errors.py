@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL_ERROR = "internal_error"
+    SERVER_BUSY = "server_busy"
 
     # authentication
     UNAUTHENTICATED = "unauthenticated"

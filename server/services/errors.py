@@ -11,6 +11,7 @@ _STATUS = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SERVER_BUSY: 503,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
     ErrorCode.INVALID_CREDENTIALS: 401,
@@ -95,3 +96,16 @@ class ApiError(Exception):
     @property
     def status(self) -> int:
         return _STATUS[self.code]
+
+
+# Seconds a client waits before sending again what the busy server refused.
+BUSY_RETRY_AFTER_S = 2
+
+
+def busy_error() -> ApiError:
+    """The answer when the database stayed locked too long: nothing changed, send it again."""
+    return ApiError(
+        ErrorCode.SERVER_BUSY,
+        "the server is too busy to take this now; nothing was changed, try again in a moment",
+        retry_after=BUSY_RETRY_AFTER_S,
+    )

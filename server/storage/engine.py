@@ -14,6 +14,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ def sqlite_url(data_dir: Path, *, sync: bool = False) -> str:
     return f"{driver}:///{data_dir / 'roost.db'}"
 
 
+# How long a writer waits for SQLite's write lock before giving up ("database is locked",
+# answered as server_busy). 5 s ran out on one pinned core with argon2 hashing beside the
+# writers (roost-bench W-login); clients wait 20 s for an answer.
+BUSY_TIMEOUT_MS = 15_000
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own implicit BEGIN is switched off: _sqlite_begin says which kind.
     dbapi_conn.isolation_level = None
@@ -34,7 +41,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # FULL: an acknowledged write survives a power cut, not only a process crash.
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     # No connection checkpoints as a side effect of its commit: with synchronous=FULL a
     # checkpoint fsyncs the database file, and inside the event writer's commit that stalled
     # every message queued behind it (p99 267 ms at 100 msgs/s). Checkpointer does it instead.
@@ -53,6 +60,14 @@ def _configure_sqlite(sync_engine: Engine, *, immediate: bool) -> None:
 
     event.listen(sync_engine, "connect", _sqlite_pragmas)
     event.listen(sync_engine, "begin", _sqlite_begin)
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on its write lock after ``BUSY_TIMEOUT_MS``: the
+    request changed nothing (its transaction rolled back) and may be sent again."""
+    return isinstance(exc, sqlite3.OperationalError | OperationalError) and (
+        "database is locked" in str(exc)
+    )
 
 
 def create_engine(url: str, *, immediate: bool = True) -> AsyncEngine:
@@ -97,7 +112,7 @@ class Checkpointer:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="wal-checkpointer")
 
     def _checkpoint_blocking(self, mode: str) -> None:
-        conn = sqlite3.connect(self.db_file, isolation_level=None, timeout=5)
+        conn = sqlite3.connect(self.db_file, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             conn.execute(f"PRAGMA wal_checkpoint({mode})")
         finally:

@@ -27,8 +27,9 @@ from server.protocol.ws import (
 )
 from server.services.accounts import Accounts
 from server.services.chat import Chat
-from server.services.errors import ApiError
+from server.services.errors import ApiError, busy_error
 from server.services.hub import Hub
+from server.storage.engine import database_busy
 from server.ws.registry import HANDLERS
 from server.ws.uvicorn_protocol import SEND_NOW
 
@@ -379,7 +380,11 @@ class Connection:
             self._enqueue(result_frame(cmd_id, result))
         except ApiError as exc:
             self._enqueue(error_frame(cmd_id, exc))
-        except Exception:
+        except Exception as exc:
+            if database_busy(exc):
+                log.warning("busy: command %s waited too long for the database", cmd.type)
+                self._enqueue(error_frame(cmd_id, busy_error()))
+                return
             log.exception("command %s failed", getattr(cmd, "type", "?"))
             self._enqueue(
                 error_frame(
