@@ -136,7 +136,7 @@ class Directory:
     def _refresh_soon(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():
             return
-        self._refreshing = asyncio.get_event_loop().create_task(
+        self._refreshing = asyncio.get_running_loop().create_task(
             self._refresh_quietly(), name="directory-refresh"
         )
 

@@ -75,7 +75,7 @@ class TypingTracker:
         if not people:
             return
         delay = max(0.0, min(people.values()) - self._clock())
-        self._timers[conversation_id] = asyncio.get_event_loop().call_later(
+        self._timers[conversation_id] = asyncio.get_running_loop().call_later(
             delay + 0.05, self._expire, conversation_id
         )
 

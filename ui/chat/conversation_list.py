@@ -53,11 +53,12 @@ from app.chat.events import (
     SendFailed,
     SendQueued,
 )
+from app.chat.failures import explain_chat_failure
 from app.chat.mutes import Mutes
 from ui import icons, tasks
 from ui.chat.conversation_delegate import ROW_ROLE, ConversationDelegate, badge_text
 from ui.chat.group_settings import group_command
-from ui.chat.new_conversation import NewGroupDialog, NewMessageDialog, explain_chat_failure
+from ui.chat.new_conversation import NewGroupDialog, NewMessageDialog
 
 log = logging.getLogger(__name__)
 

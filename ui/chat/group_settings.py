@@ -43,10 +43,11 @@ from app.chat.conversation_rows import (
 )
 from app.chat.directory import Directory
 from app.chat.events import ChatEvent, ConversationsUpdated, EventStored
+from app.chat.failures import explain_chat_failure
 from server.protocol.common import Role
 from ui import tasks
 from ui.chat.avatar import Avatar, avatar_pixmap
-from ui.chat.new_conversation import PeoplePicker, explain_chat_failure
+from ui.chat.new_conversation import PeoplePicker
 from ui.widgets.fields import Field
 
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
