@@ -1,7 +1,7 @@
 """W-chat's load generator: members in groups, an open-loop sender, and the per-step figures.
 
 Shared by the local bench (bench/wchat.py), the remote bench (bench/remote.py) and the desktop
-app's capacity check (app/capacity), so it needs only ``websockets`` and the standard library:
+app's capacity check (app/capacity), so it needs only the standard library (bench/rawws.py):
 the desktop app is installed without httpx.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import random
@@ -18,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from bench.rawws import RawWebSocket, connect
 
 GROUP = 10
 
@@ -33,17 +33,17 @@ def percentile(values: list[float], q: float) -> float:
 
 async def open_session(
     ws_url: str, ctx: ssl.SSLContext | None, access_token: str, *, sync: bool = True
-) -> ClientConnection:
+) -> RawWebSocket:
     """An authenticated (and, with ``sync``, online) WebSocket session."""
-    ws = await connect(ws_url, ssl=ctx, max_size=None, compression=None, open_timeout=60)
+    ws = await connect(ws_url, ctx)
     await ws.recv()
-    await ws.send(json.dumps({"type": "auth", "access_token": access_token}))
+    ws.send(json.dumps({"type": "auth", "access_token": access_token}))
     reply = json.loads(await ws.recv())
     if reply["type"] != "auth_ok":
         await ws.close()
         raise RuntimeError(f"auth failed: {reply}")
     if sync:
-        await ws.send(json.dumps({"id": 1, "type": "sync", "recent": 0}))
+        ws.send(json.dumps({"id": 1, "type": "sync", "recent": 0}))
         while json.loads(await ws.recv()).get("type") != "result":
             pass
     return ws
@@ -71,7 +71,7 @@ class Step:
 
 
 class Member:
-    def __init__(self, index: int, ws: ClientConnection, conv: int) -> None:
+    def __init__(self, index: int, ws: RawWebSocket, conv: int) -> None:
         self.index = index
         self.ws = ws
         self.conv = conv
@@ -101,7 +101,6 @@ class ChatLoad:
         self.members: list[Member] = []
         self.conversations: list[int] = []
         self.step: Step | None = None
-        self.readers: list[asyncio.Task[None]] = []
 
     async def setup(
         self, users: list[BenchUser], *, on_progress: Callable[[int, int], None] | None = None
@@ -109,7 +108,7 @@ class ChatLoad:
         """Brings ``users`` online and makes a group of each ``GROUP`` of them (the first one
         creates it); a remainder smaller than a group is left out."""
         count = len(users) - len(users) % GROUP
-        conns: list[ClientConnection] = []
+        conns: list[RawWebSocket] = []
         try:
             for i, u in enumerate(users[:count]):
                 conns.append(await open_session(self.ws_url, self.ctx, u.access_token))
@@ -118,7 +117,7 @@ class ChatLoad:
             for g in range(count // GROUP):
                 lead = conns[g * GROUP]
                 ids = [users[g * GROUP + k].user_id for k in range(1, GROUP)]
-                await lead.send(
+                lead.send(
                     json.dumps(
                         {
                             "id": 2,
@@ -144,55 +143,43 @@ class ChatLoad:
             raise
         # the created events were pushed to the other members: drain them before measuring
         await asyncio.sleep(0.5)
-        self.readers = [
-            asyncio.create_task(self._read(m), name=f"bench-reader-{m.index}") for m in self.members
-        ]
+        for m in self.members:
+            m.ws.take_frames(functools.partial(self._consume, m))
 
     async def close(self) -> None:
-        """Closes every session (the readers end with them)."""
-        for task in self.readers:
-            task.cancel()
-        await asyncio.gather(*self.readers, return_exceptions=True)
+        """Closes every session."""
         await asyncio.gather(*(m.ws.close() for m in self.members), return_exceptions=True)
 
-    async def _read(self, m: Member) -> None:
-        # The server going away at the end of a run is expected: the reader just ends.
-        with contextlib.suppress(ConnectionClosed):
-            await self._consume(m)
-
-    async def _consume(self, m: Member) -> None:
-        # Frames are picked apart with string operations, not parsed: at 100 000 deliveries a
-        # second json.loads alone would make the generator, not the server, the bottleneck.
-        for_me = '"kind":"message"'
-        text_at = '"text":"'
-        async for raw in m.ws:
-            now = time.time()
-            step = self.step
-            if step is None or not isinstance(raw, str):
-                continue
-            if raw.startswith('{"type":"event"'):
-                if for_me not in raw:
-                    continue
-                i = raw.index(text_at) + len(text_at)
-                j = raw.index(" ", i)
-                k = raw.index(" ", j + 1)
-                mid = int(raw[i:j])
-                step.received[mid] = step.received.get(mid, 0) + 1
-                step.latencies.append(now - float(raw[j + 1 : k]))
-            elif raw.startswith('{"id":'):
-                end = raw.index(",", 6)
-                pending = m.pending.pop(int(raw[6:end]), None)
-                if pending is None:
-                    continue
-                if raw.startswith('"type":"result","success":true', end + 1):
-                    step.acked += 1
-                    step.ack_latencies.append(now - pending[1])
-                else:
-                    # A refused send is not stored, so nobody is owed its deliveries.
-                    step.errors += 1
-                    step.expected -= GROUP - 1
-                    if '"rate_limited"' in raw:
-                        step.rate_limited += 1
+    # Frames are picked apart with string operations, not parsed: at 100 000 deliveries a second
+    # json.loads alone would make the generator, not the server, the bottleneck.
+    def _consume(self, m: Member, raw: str, now: float) -> None:
+        step = self.step
+        if step is None:
+            return
+        if raw.startswith('{"type":"event"'):
+            if '"kind":"message"' not in raw:
+                return
+            i = raw.index('"text":"') + 8
+            j = raw.index(" ", i)
+            k = raw.index(" ", j + 1)
+            mid = int(raw[i:j])
+            received = step.received
+            received[mid] = received.get(mid, 0) + 1
+            step.latencies.append(now - float(raw[j + 1 : k]))
+        elif raw.startswith('{"id":'):
+            end = raw.index(",", 6)
+            pending = m.pending.pop(int(raw[6:end]), None)
+            if pending is None:
+                return
+            if raw.startswith('"type":"result","success":true', end + 1):
+                step.acked += 1
+                step.ack_latencies.append(now - pending[1])
+            else:
+                # A refused send is not stored, so nobody is owed its deliveries.
+                step.errors += 1
+                step.expected -= GROUP - 1
+                if '"rate_limited"' in raw:
+                    step.rate_limited += 1
 
     async def run_step(
         self,
@@ -242,7 +229,7 @@ class ChatLoad:
                 m.pending[cid] = (mid, sent_at)
                 step.sent += 1
                 step.expected += GROUP - 1
-                await m.ws.send(
+                m.ws.send(
                     json.dumps(
                         {
                             "id": cid,

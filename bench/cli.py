@@ -26,6 +26,7 @@ from typing import Any
 
 from bench import remote as remote_mode
 from bench import wchat, widle, wlogin
+from bench.local_server import pin_generator
 from bench.report import render
 
 WORKLOADS = ("idle", "chat", "login", "files")
@@ -232,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(args.workloads.split(",")) - set(WORKLOADS)
     if unknown:
         p.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+    pin_generator()
     result = asyncio.run(run_suite(args))
     args.out_dir.mkdir(parents=True, exist_ok=True)
     stem = "quick" if args.quick else time.strftime("run-%Y%m%d-%H%M%S")

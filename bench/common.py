@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection
 
 from bench.chat_load import open_session as open_ws_session
 from bench.chat_load import percentile
 from bench.local_server import LocalServer, ReferenceServer
+from bench.rawws import RawWebSocket
 
 __all__ = ["PASSWORD", "Target", "create_users", "open_session", "percentile"]
 
@@ -105,6 +105,6 @@ async def create_users(target: Target, count: int, prefix: str = "user") -> list
         return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
-async def open_session(target: Target, access_token: str, *, sync: bool = True) -> ClientConnection:
+async def open_session(target: Target, access_token: str, *, sync: bool = True) -> RawWebSocket:
     """An authenticated (and, with ``sync``, online) WebSocket session."""
     return await open_ws_session(target.ws_url, target.ctx, access_token, sync=sync)

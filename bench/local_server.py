@@ -35,6 +35,13 @@ def rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
 
 
+def pin_generator() -> None:
+    """Keeps this process (the load generator) on core 1, away from the servers on core 0, as
+    WORKLOADS.md runs them. Servers started later are pinned by taskset, whatever this says."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})
+
+
 # Lines of a server log that mean something went wrong (levels as both log formats write them).
 _FAILURE_MARKS = re.compile(r"\bERROR\b|<[0-3]>|Traceback \(most recent call last\)")
 

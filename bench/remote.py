@@ -19,10 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
-
 from bench.chat_load import GROUP, BenchUser, ChatLoad, open_session, percentile
+from bench.rawws import ConnectionClosed, RawWebSocket
 
 # Test accounts are "bench-<6 hex digits of the run>-<n>"; --cleanup removes exactly this shape,
 # so a real account that merely starts with "bench" is never touched.
@@ -309,14 +307,14 @@ class MetricsFeed:
         self.remote = remote
         self.samples: list[tuple[float, dict[str, Any]]] = []
         self.interval_s = 10.0
-        self._ws: ClientConnection | None = None
+        self._ws: RawWebSocket | None = None
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         token = await self.remote.admin_token()
         ws = await open_session(self.remote.ws_url, self.remote.ctx, token, sync=False)
         self._ws = ws
-        await ws.send(json.dumps({"id": 7, "type": "monitor/subscribe"}))
+        ws.send(json.dumps({"id": 7, "type": "monitor/subscribe"}))
         while (reply := json.loads(await ws.recv())).get("type") != "result":
             pass
         if not reply.get("success"):
@@ -324,7 +322,7 @@ class MetricsFeed:
         self.interval_s = float(reply["result"]["snapshot"]["interval_s"])
         self._reader = asyncio.create_task(self._read(ws), name="bench-metrics-feed")
 
-    async def _read(self, ws: ClientConnection) -> None:
+    async def _read(self, ws: RawWebSocket) -> None:
         with contextlib.suppress(ConnectionClosed):
             async for raw in ws:
                 frame = json.loads(raw)
@@ -443,7 +441,7 @@ async def run_idle(
     and after, from the metrics (host-wide, so other programs' changes count too)."""
     before = await feed.next_sample(time.time())
     sem = asyncio.Semaphore(50)
-    sessions: list[ClientConnection] = []
+    sessions: list[RawWebSocket] = []
 
     async def connect(token: str) -> None:
         async with sem:

@@ -23,7 +23,7 @@ from bench.common import (
     start_local,
     start_reference,
 )
-from bench.local_server import cpu_seconds, rss_bytes
+from bench.local_server import cpu_seconds, pin_generator, rss_bytes
 
 USERS = 200
 DEFAULT_RATES = [
@@ -129,6 +129,7 @@ def main() -> None:
     p.add_argument("--out", type=Path)
     a = p.parse_args()
     rates = [int(x) for x in a.rates.split(",")]
+    pin_generator()
     result = asyncio.run(run(rates, a.seconds, a.server, plain=a.plain))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import CHEAP_HASHING, create_users, open_session, start_local
-from bench.local_server import cpu_seconds, rss_bytes
+from bench.local_server import cpu_seconds, pin_generator, rss_bytes
 
 
 async def run(counts: list[int], *, settle_s: float = 5.0, idle_s: float = 10.0) -> dict[str, Any]:
@@ -70,6 +70,7 @@ def main() -> None:
     p.add_argument("--counts", default="500,1000,2000")
     p.add_argument("--out", type=Path)
     a = p.parse_args()
+    pin_generator()
     result = asyncio.run(run([int(x) for x in a.counts.split(",")]))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)

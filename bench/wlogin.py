@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from bench.common import PASSWORD, Target, create_users, open_session, percentile, start_local
-from bench.local_server import cpu_seconds
+from bench.local_server import cpu_seconds, pin_generator
 
 LOOPS = 50
 MAX_LOGINS = 500
@@ -120,6 +120,7 @@ def main() -> None:
     )
     p.add_argument("--out", type=Path)
     a = p.parse_args()
+    pin_generator()
     result = asyncio.run(run())
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
