@@ -124,7 +124,7 @@ class _Outcome:
 
     item: Append
     seq: int | None = None
-    prior: Any = None  # the row of an earlier event with the same client_id
+    prior: q.PriorEvent | None = None  # the earlier event with the same client_id
     error: ApiError | None = None
 
 
@@ -144,6 +144,8 @@ class EventWriter:
         self._closed = False
         self.batches = 0
         self.committed = 0
+        self._conn: Connection | None = None
+        self._sql: q.WriterStatements | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="event-writer")
@@ -154,6 +156,7 @@ class EventWriter:
         self._queue.put_nowait(None)
         if self._task is not None:
             await self._task
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_blocking)
         self._thread.shutdown(wait=True)
         self.engine.dispose()
 
@@ -226,58 +229,89 @@ class EventWriter:
             raise
         self._settle(outcomes, now)
 
+    def _connection(self) -> Connection:
+        """The writer's own connection, kept for its lifetime: checking one out of the pool
+        and back for every batch cost more CPU than the batch's statements."""
+        if self._conn is None or self._conn.invalidated or self._conn.closed:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self.engine.connect()
+            self._sql = q.WriterStatements(self.engine.dialect.paramstyle)
+        return self._conn
+
+    def _close_blocking(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
     def _commit_blocking(
         self, items: list[Append], keys: list[tuple[int, str]], now: float
     ) -> list[_Outcome]:
         outcomes = [_Outcome(item) for item in items]
-        with self.engine.begin() as conn:
-            existing = q.find_by_client_ids_txn(conn, keys)
-            todo: dict[int, list[_Outcome]] = {}
-            for out in outcomes:
-                item = out.item
-                if item.client_id is not None and item.sender_id is not None:
-                    out.prior = existing.get((item.sender_id, item.client_id))
-                    if out.prior is not None:
-                        continue
-                if item.check is not None:
-                    try:
-                        item.check()
-                    except ApiError as exc:
-                        out.error = exc
-                        continue
-                todo.setdefault(item.conversation_id, []).append(out)
-            rows: list[dict[str, Any]] = []
-            for conv, outs in todo.items():
-                last = q.reserve_seqs_txn(conn, conv, len(outs))
-                if last is None:
-                    for out in outs:
-                        out.error = ApiError(
-                            ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation"
-                        )
-                    continue
-                seq = last - len(outs)
-                for out in outs:
-                    seq += 1
-                    out.seq = seq
-                    item = out.item
-                    rows.append(
-                        {
-                            "conversation_id": conv,
-                            "seq": seq,
-                            "kind": item.kind.value,
-                            "sender_id": item.sender_id,
-                            "client_id": item.client_id,
-                            "target_seq": item.target_seq,
-                            "created_at": now,
-                            "content": seal_content(self.key, conv, seq, item.content),
-                        }
-                    )
-            if rows:
-                q.insert_events_txn(conn, rows)
-            for out in outcomes:
-                if out.seq is not None and out.item.apply is not None:
-                    out.item.apply(conn, out.seq, now)
+        conn = self._connection()
+        sql = self._sql
+        assert sql is not None
+        with conn.begin():
+            cur = conn.connection.cursor()
+            try:
+                self._store_blocking(conn, cur, sql, outcomes, keys, now)
+            finally:
+                cur.close()
         return outcomes
+
+    def _store_blocking(
+        self,
+        conn: Connection,
+        cur: Any,
+        sql: q.WriterStatements,
+        outcomes: list[_Outcome],
+        keys: list[tuple[int, str]],
+        now: float,
+    ) -> None:
+        existing = sql.find_by_client_ids(cur, keys) if keys else {}
+        todo: dict[int, list[_Outcome]] = {}
+        for out in outcomes:
+            item = out.item
+            if item.client_id is not None and item.sender_id is not None:
+                out.prior = existing.get((item.sender_id, item.client_id))
+                if out.prior is not None:
+                    continue
+            if item.check is not None:
+                try:
+                    item.check()
+                except ApiError as exc:
+                    out.error = exc
+                    continue
+            todo.setdefault(item.conversation_id, []).append(out)
+        rows: list[tuple[Any, ...]] = []
+        for conv, outs in todo.items():
+            last = sql.reserve_seqs(cur, conv, len(outs))
+            if last is None:
+                for out in outs:
+                    out.error = ApiError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
+                continue
+            seq = last - len(outs)
+            for out in outs:
+                seq += 1
+                out.seq = seq
+                item = out.item
+                rows.append(
+                    (
+                        conv,
+                        seq,
+                        item.kind.value,
+                        item.sender_id,
+                        item.client_id,
+                        item.target_seq,
+                        now,
+                        seal_content(self.key, conv, seq, item.content),
+                    )
+                )
+        if rows:
+            sql.insert_events(cur, rows)
+        for out in outcomes:
+            if out.seq is not None and out.item.apply is not None:
+                out.item.apply(conn, out.seq, now)
 
     def _settle(self, outcomes: list[_Outcome], now: float) -> None:
         """Back on the event loop after the commit: answer the senders, then tell everyone."""

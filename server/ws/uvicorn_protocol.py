@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.protocol import State
 
 # The ASGI scope extension under which the connection finds ``send_now``.
 SEND_NOW = "roost.send_now"
@@ -14,6 +16,34 @@ SEND_NOW = "roost.send_now"
 # Frames a connection may have read but not yet handed to the app before its socket stops
 # being read (the TCP window then pushes back on the client).
 HIGH_WATER = 64
+
+
+class WireFrames:
+    """A text frame as it goes on the wire (RFC 6455: final, unmasked, no extension), made once
+    for a fan-out. A fan-out hands the same ``str`` to every recipient in a row, so the last one
+    is kept: the other recipients' copies cost a lookup instead of an encode and a
+    serialisation each. Holding the last text also keeps its identity from being reused."""
+
+    def __init__(self) -> None:
+        self._text: str | None = None
+        self._wire = b""
+
+    def __call__(self, text: str) -> bytes:
+        if text is not self._text:
+            payload = text.encode()
+            n = len(payload)
+            if n < 126:
+                head = bytes((0x81, n))
+            elif n < 65536:
+                head = b"\x81\x7e" + struct.pack("!H", n)
+            else:
+                head = b"\x81\x7f" + struct.pack("!Q", n)
+            self._wire = head + payload
+            self._text = text
+        return self._wire
+
+
+wire_frame = WireFrames()
 
 
 class _PauseOnDemand:
@@ -72,9 +102,19 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             return False
-        try:
-            self.conn.send_text(text.encode())
-        except InvalidState:
+        conn = self.conn
+        if conn.extensions:
+            # Not with this server (it offers none), but then the library must frame it.
+            try:
+                conn.send_text(text.encode())
+            except InvalidState:
+                return False
+            self.transport.write(b"".join(conn.data_to_send()))
+            return True
+        if conn.state is not State.OPEN:
             return False
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        pending = conn.data_to_send()  # whatever the library queued goes first
+        if pending:
+            self.transport.write(b"".join(pending))
+        self.transport.write(wire_frame(text))
         return True
