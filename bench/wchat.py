@@ -108,7 +108,8 @@ async def run(
             if not res["holds"]:
                 break
     finally:
-        target.server.stop()
+        # In a thread: this loop must stay free to answer the server's close frames.
+        await asyncio.to_thread(target.server.stop)
     return {
         "workload": "W-chat",
         "server": server,

@@ -60,7 +60,8 @@ async def run(counts: list[int], *, settle_s: float = 5.0, idle_s: float = 10.0)
             "steps": steps,
         }
     finally:
-        target.server.stop()
+        # In a thread: this loop must stay free to answer the server's close frames.
+        await asyncio.to_thread(target.server.stop)
 
 
 def main() -> None:

@@ -111,7 +111,8 @@ async def run() -> dict[str, Any]:
         print(json.dumps({"token_resumption": resume}), flush=True)
         return {"workload": "W-login", "login_storm": storm, "token_resumption": resume}
     finally:
-        target.server.stop()
+        # In a thread: this loop must stay free to answer the server's close frames.
+        await asyncio.to_thread(target.server.stop)
 
 
 def main() -> None:
