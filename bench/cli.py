@@ -120,6 +120,17 @@ def summarise(run: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": storm["server_peak_rss_mib"] <= 250,
             }
         )
+        chat = storm.get("chat")
+        if chat is not None:
+            rows.append(
+                {
+                    "figure": "W-login: chat p99 during the storm (ms)",
+                    "goal": "<= 2x the chat alone",
+                    "reached": chat["p99_ms_during_storm"],
+                    "ratio": chat["ratio"],
+                    "met": chat["ratio"] is not None and chat["ratio"] <= 2,
+                }
+            )
         resumed = run["login"]["token_resumption"]["resumptions_per_s"]
         rows.append(
             {

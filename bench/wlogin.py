@@ -1,7 +1,9 @@
 """W-login (WORKLOADS.md): 50 concurrent loops of password logins, each on a new connection,
-at most 500 logins or 40 s; logins/s, p50/p99, server CPU and peak RSS. Then token resumption:
-reconnecting the WebSocket with a valid access token. The server keeps its production argon2id
-parameters: hashing is what this workload measures.
+at most 500 logins or 40 s; logins/s, p50/p99, server CPU and peak RSS. Meanwhile 20 of the
+users chat (W-chat's open-loop sender at 20 msgs/s in groups of ten), and the chat's p99 is
+compared with the same chat without the storm: a storm must not starve chat (goal: at most
+2×). Then token resumption: reconnecting the WebSocket with a valid access token. The server
+keeps its production argon2id parameters: hashing is what this workload measures.
 
     python -m bench.wlogin --out bench/results/wlogin.json
 """
@@ -17,12 +19,16 @@ from typing import Any
 
 import httpx
 
+from bench.chat_load import BenchUser, ChatLoad
 from bench.common import PASSWORD, Target, create_users, open_session, percentile, start_local
 from bench.local_server import cpu_seconds, pin_generator
 
 LOOPS = 50
 MAX_LOGINS = 500
 MAX_SECONDS = 40.0
+CHAT_USERS = 20
+CHAT_RATE = 20  # msgs/s: a lively team, far below what the server holds
+CHAT_SECONDS = 15.0
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -105,7 +111,30 @@ async def run() -> dict[str, Any]:
     try:
         users = await create_users(target, 50, prefix="login")
         names = [u["user"]["username"] for u in users]
-        storm = await login_storm(target, names, target.server.pid)
+        chat = ChatLoad(target.ws_url, target.ctx)
+        await chat.setup(
+            [BenchUser(u["access_token"], u["user"]["id"]) for u in users[:CHAT_USERS]]
+        )
+        alone = await chat.run_step(CHAT_RATE, CHAT_SECONDS, drain_s=3, pause_s=1)
+        storm, during = await asyncio.gather(
+            login_storm(target, names, target.server.pid),
+            chat.run_step(CHAT_RATE, CHAT_SECONDS, drain_s=3, pause_s=0),
+        )
+        await chat.close()
+        storm["chat"] = {
+            "rate": CHAT_RATE,
+            "users": CHAT_USERS,
+            "p99_ms_alone": alone["p99_ms"],
+            "p99_ms_during_storm": during["p99_ms"],
+            "p50_ms_during_storm": during["p50_ms"],
+            "lost_during_storm": during["lost"],
+            # No delivery at all during the storm counts as unbounded, not as unmeasured.
+            "ratio": (
+                round(during["p99_ms"] / alone["p99_ms"], 2)
+                if during["p99_ms"] is not None and alone["p99_ms"]
+                else None
+            ),
+        }
         print(json.dumps({"login_storm": storm}), flush=True)
         resume = await resumption(target, [u["access_token"] for u in users])
         print(json.dumps({"token_resumption": resume}), flush=True)

@@ -282,6 +282,8 @@ class Runtime:
         if self.checkpointer is not None:
             await self.checkpointer.stop()
             self.checkpointer = None
+        if hasattr(self, "passwords"):
+            self.passwords.close()
         if hasattr(self, "reader"):
             await self.reader.dispose()
         if hasattr(self, "engine"):

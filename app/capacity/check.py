@@ -77,7 +77,7 @@ class StepMeasured:
     index: int
     count: int
     rate: int
-    p99_ms: float
+    p99_ms: float | None  # None: nothing arrived
     holds: bool
 
 

@@ -1,0 +1,39 @@
+"""Password hashing runs on threads of the lowest priority, so a login storm slows logins, not
+chat (roost-bench W-login)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from server.services.secrets import HASHING_NICE, Passwords
+
+
+def _nice_values() -> dict[int, int]:
+    return {
+        int(tid): os.getpriority(os.PRIO_PROCESS, int(tid))
+        for tid in os.listdir("/proc/self/task")
+        if Path(f"/proc/self/task/{tid}").exists()
+    }
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+async def test_hashing_threads_run_at_the_lowest_priority() -> None:
+    before = _nice_values()
+    pw = Passwords(time_cost=1, memory_kib=64, parallelism=1, max_concurrency=2)
+    try:
+        stored = await pw.hash("correct horse battery")
+        assert await pw.verify(stored, "correct horse battery")
+        assert not await pw.verify(stored, "wrong horse battery")
+        new = {tid: nice for tid, nice in _nice_values().items() if tid not in before}
+        assert HASHING_NICE in new.values()
+        # The event loop's own thread keeps its priority.
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before.get(
+            threading.get_native_id(), 0
+        )
+    finally:
+        pw.close()
