@@ -107,6 +107,9 @@ class ChatLoad:
         self.members: list[Member] = []
         self.conversations: list[int] = []
         self.step: Step | None = None
+        # Message ids (and so client_ids) never repeat within a run: a repeated client_id is
+        # a resend to the server, acknowledged again and delivered to nobody.
+        self._last_mid = 0
 
     async def setup(
         self, users: list[BenchUser], *, on_progress: Callable[[int, int], None] | None = None
@@ -218,7 +221,7 @@ class ChatLoad:
             gc.disable()
         t0 = time.time() + 0.05
         send_end = t0
-        mid = rate * 1_000_000
+        mid = self._last_mid
         try:
             for j in range(total):
                 due = t0 + j / rate
@@ -256,6 +259,7 @@ class ChatLoad:
                     break
                 await asyncio.sleep(0.05)
         finally:
+            self._last_mid = mid
             if freeze_gc:
                 gc.enable()
                 gc.unfreeze()

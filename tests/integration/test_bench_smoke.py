@@ -53,3 +53,23 @@ def test_roost_bench_refuses_an_unknown_workload() -> None:
     )
     assert r.returncode == 2
     assert "unknown workload(s): nope" in r.stderr
+
+
+async def test_two_steps_at_one_rate_both_deliver() -> None:
+    """W-login runs the chat twice at the same rate (alone, then in the storm): the second
+    step's messages must be new messages, not resends the server acknowledges and drops."""
+    from bench.chat_load import BenchUser, ChatLoad
+    from bench.common import CHEAP_HASHING, create_users, start_local
+
+    target = await start_local(CHEAP_HASHING)
+    assert target.server is not None
+    try:
+        users = await create_users(target, 10)
+        chat = ChatLoad(target.ws_url, target.ctx)
+        await chat.setup([BenchUser(u["access_token"], u["user"]["id"]) for u in users])
+        for _ in range(2):
+            step = await chat.run_step(20, 0.5, drain_s=5, pause_s=0)
+            assert step["delivered"] == step["expected_deliveries"] == step["sent"] * 9 > 0
+        await chat.close()
+    finally:
+        target.server.stop()
