@@ -258,7 +258,8 @@ async def run(runs: int, out: Path) -> dict[str, Any]:
             "reference": "curl from Python's http.server (ThreadingHTTPServer) wrapped in TLS",
             "client": "curl " + _curl(["--version"]).split("\n")[0].split(" ")[1],
             "notes": "servers on core 0, client on core 1; upload time includes create and "
-            "complete (the server re-reads the file to check its SHA-256)",
+            "complete (the server checks the SHA-256 it computed while the chunks arrived); "
+            "this machine is shared: compare the ratios of one run, and run it more than once",
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(out.write_text, json.dumps(result, indent=2) + "\n")

@@ -91,8 +91,10 @@ class Settings(BaseModel):
     max_file_bytes: int = Field(default=2 * 1024**3, ge=1, le=1 << 40)
     # All of one user's files together, uploads in progress at their full size; 0: no quota.
     user_quota_bytes: int = Field(default=10 * 1024**3, ge=0, le=1 << 50)
-    # The largest chunk one PUT may carry (upload chunks bypass max_body_bytes).
-    upload_chunk_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
+    # The largest chunk one PUT may carry (upload chunks bypass max_body_bytes), and the size
+    # clients use. Chunks stream to disk, so the server holds none of it in memory; each one
+    # costs a request and a flush to disk, and a chunk cut short is sent again whole.
+    upload_chunk_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
     # An unfinished upload, or a finished file never sent in a message, is removed after this.
     upload_expiry_hours: int = Field(default=24, ge=1, le=24 * 30)
     # Uploads are refused while the data directory's disk has less than this free.

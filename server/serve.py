@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import asyncio.sslproto
 import contextlib
 import logging
 import socket
 import time
 from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from server.config import Settings
-from server.discovery import Advertiser
 from server.http.app import create_app
+from server.http.raw_body import RawBodyProtocol
 from server.protocol.ws import CLOSE_SHUTDOWN
 from server.runtime import Runtime
 from server.storage.accounts import valid_sessions_txn
 from server.tls import format_fingerprint, server_context
+from server.tls_read_buffer import share_tls_read_buffers
 from server.ws.uvicorn_protocol import WebSocketProtocol
+
+if TYPE_CHECKING:
+    from server.discovery import Advertiser
 
 log = logging.getLogger("server")
 
-# WORKAROUND: https://github.com/python/cpython/issues/109534 - asyncio's SSLProtocol gives every
-# TLS connection a 256 KiB zero-filled read buffer: 2 000 idle family members would hold 500 MiB.
-# A TLS record is at most 16 KiB, so 32 KiB loses nothing but the occasional extra read() call.
-asyncio.sslproto.SSLProtocol.max_size = 32 * 1024
+# asyncio would give every TLS connection a 256 KiB receive buffer of its own (see the module).
+share_tls_read_buffers()
 
 SWEEP_EVERY_S = 15.0
 
@@ -124,9 +126,15 @@ class RoostServer:
             proxy_headers=self.settings.insecure_http,  # trust X-Forwarded-For only behind a proxy
             server_header=False,
             ws=WebSocketProtocol,
+            # httptools as uvicorn's default, but upload chunks can skip the ASGI body messages
+            http=RawBodyProtocol,
             # Frames above ws_max_frame_bytes get an error result; only beyond this hard cap
             # does the protocol layer close the connection (1009).
             ws_max_size=max(1 << 20, self.settings.ws_max_frame_bytes * 4),
+            # Chat frames are a few hundred bytes: compressing them saves little on a home
+            # network and costs a zlib state per connection (over 100 KiB) and a deflate per
+            # recipient of every fan-out, on the Pi's one busy core.
+            ws_per_message_deflate=False,
             ws_ping_interval=20.0,
             ws_ping_timeout=20.0,
             ssl_context_factory=ssl_factory,  # type: ignore[arg-type]
@@ -144,6 +152,9 @@ class RoostServer:
         self._log_banner()
         self._sweeper = asyncio.create_task(self._sweep_sessions(), name="session-sweeper")
         if self.mdns:
+            # Imported here: zeroconf is about 3 MiB of a server that runs with --no-mdns.
+            from server.discovery import Advertiser
+
             self._advertiser = Advertiser(rt, self.settings.mdns_interfaces)
             try:
                 await self._advertiser.start()

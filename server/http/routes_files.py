@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 from server.http.deps import User
 from server.http.errors import error_response
 from server.http.ranges import Unsatisfiable, content_disposition, parse_range
+from server.http.raw_body import BodyReader
 from server.protocol.errors import ErrorCode
 from server.protocol.files import Attachment, CreateUpload, StorageUsage, ThumbnailSize, Upload
 from server.services.errors import ApiError
@@ -67,16 +68,23 @@ async def put_chunk(
     svc: FilesDep,
     offset: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> Upload:
-    """One chunk, placed by ``Content-Range: bytes first-last/size`` or ``?offset=``. An
-    optional ``Content-Digest: sha-256=:…:`` is checked before anything is stored."""
+    """One chunk, placed by ``Content-Range: bytes first-last/size`` or ``?offset=``, written
+    to disk as it arrives and acknowledged once it is there. An optional ``Content-Digest:
+    sha-256=:…:`` is checked before the chunk is acknowledged; one that fails is not kept."""
+    headers = request.headers
     return await svc.put_chunk(
         who.user_id,
         upload_id,
-        body=_body(request),
+        body=BodyReader(request, _body(request), _cut_short),
         offset=offset,
-        content_range=request.headers.get("content-range"),
-        content_digest=request.headers.get("content-digest"),
+        content_range=headers.get("content-range"),
+        content_digest=headers.get("content-digest"),
+        content_length=headers.get("content-length"),
     )
+
+
+def _cut_short() -> ApiError:
+    return ApiError(ErrorCode.INVALID_REQUEST, "the chunk was cut short; nothing of it was stored")
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
@@ -85,9 +93,7 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
         async for piece in request.stream():
             yield piece
     except ClientDisconnect:
-        raise ApiError(
-            ErrorCode.INVALID_REQUEST, "the chunk was cut short; nothing of it was stored"
-        ) from None
+        raise _cut_short() from None
 
 
 @router.post("/uploads/{upload_id}/complete", tags=["files"])

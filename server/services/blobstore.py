@@ -24,8 +24,10 @@ import errno
 import hashlib
 import os
 import struct
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -205,48 +207,18 @@ class BlobStore:
 
         Raises:
             OffsetMismatch: ``offset`` is beyond what the upload holds.
-            OutOfSpace: the disk filled; the upload holds what it held before (or ``offset``
-                bytes, when it was being rewritten).
+            OutOfSpace: the disk filled; the upload holds what it held before (or less, down to
+                ``offset``, when it was being rewritten).
         """
-        seg, stride = self.segment_size, self.segment_size + OVERHEAD
-        aead = self._aead(obj_id)
-        with self.path(UPLOADS, obj_id).open("r+b") as fh:
-            self._check_header(fh, obj_id)
-            held = self._held(fh, obj_id, os.fstat(fh.fileno()).st_size)
-            if offset > held:
-                raise OffsetMismatch(held)
-            index = offset // seg
-            start = HEADER + index * stride
-            fh.seek(start)
-            old = fh.read(stride)  # the segment we continue, kept to roll back to
-            prefix = b""
-            if offset % seg:
-                prefix = self._open_segment(aead, obj_id, index, old, False)[: offset % seg]
-            plain = memoryview(prefix + data if prefix else data)
-            sealed: list[bytes] = []
-            for i, p in enumerate(range(0, len(plain), seg)):
-                # nonce and ciphertext written side by side: no copy to join them
-                nonce = os.urandom(NONCE)
-                ad = _ad(obj_id, index + i, False)
-                sealed += (nonce, aead.encrypt(nonce, plain[p : p + seg], ad))
-            try:
-                fh.seek(start)
-                fh.truncate()
-                fh.writelines(sealed)
-                fh.flush()
-                os.fsync(fh.fileno())
-            except OSError as exc:
-                # Back to a state that decrypts: the segment we continued, cut at ``offset``.
-                fh.seek(start)
-                fh.truncate()
-                if prefix:
-                    fh.write(self._seal(aead, obj_id, index, prefix, False))
-                fh.flush()
-                os.fsync(fh.fileno())
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    raise OutOfSpace(str(exc)) from exc
-                raise
-            return offset + len(data)
+        writer = ChunkWriter(self, obj_id, offset)
+        try:
+            plain = writer.prefix + data if writer.prefix else data
+            writer.write(memoryview(plain), last=True)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+        return writer.held
 
     def finish_blocking(self, obj_id: str, size: int) -> None:
         """Turn a whole upload into a blob: seal its final segment as the last one and move it
@@ -331,6 +303,178 @@ class BlobStore:
         """Bytes on disk for ``size`` bytes of plaintext."""
         segments = max(1, -(-size // segment_size))
         return HEADER + size + segments * OVERHEAD
+
+
+# While a chunk arrives, an fsync of what was written starts (on a thread of its own, so that
+# writing goes on) every this many bytes: the flush before the chunk is acknowledged then has
+# little left to wait for, and the disk works while the network does.
+SYNC_EVERY = 4 * 1024 * 1024
+
+
+class _Hash(Protocol):
+    def update(self, data: memoryview, /) -> None: ...
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+class ChunkWriter:
+    """One chunk of an upload, written while it arrives. Every method blocks (call it from a
+    thread); a lock makes an ``abort`` wait for a ``write`` still running.
+
+    Opening checks the offset and cuts the upload at the segment the chunk starts in; the
+    plaintext of that segment up to ``offset`` is ``prefix``, which the caller puts before the
+    chunk's first byte. ``write`` takes plaintext from there on, in whole segments (the last
+    write may end inside one), seals and writes it, feeds it to ``hashes`` (never the prefix)
+    and starts an fsync every ``SYNC_EVERY`` bytes; after the ``last`` write everything is on
+    disk (fsync'd) and ``held`` is what the upload holds. Then ``close`` keeps the chunk, or
+    ``abort`` puts the file back as it was before it (a chunk that rewrote held bytes: back to
+    the end of the segment it started in).
+    """
+
+    def __init__(
+        self, store: BlobStore, obj_id: str, offset: int, hashes: Iterable[_Hash] = ()
+    ) -> None:
+        self._id = obj_id
+        self._seg = seg = store.segment_size
+        self._aead = store._aead(obj_id)
+        self._hashes = list(hashes)
+        self._lock = threading.Lock()
+        self._out = bytearray()  # the sealed segments of one write, reused
+        fh = store.path(UPLOADS, obj_id).open("r+b", buffering=0)
+        try:
+            store._check_header(fh, obj_id)
+            held = store._held(fh, obj_id, os.fstat(fh.fileno()).st_size)
+            if offset > held:
+                raise OffsetMismatch(held)
+            self._index = offset // seg
+            self._start = HEADER + self._index * (seg + OVERHEAD)
+            fh.seek(self._start)
+            self._old = fh.read(seg + OVERHEAD)  # the segment the chunk continues
+            self.prefix = b""
+            if offset % seg:
+                plain = store._open_segment(self._aead, obj_id, self._index, self._old, False)
+                self.prefix = plain[: offset % seg]
+            fh.seek(self._start)
+            fh.truncate()
+        except BaseException:
+            fh.close()
+            raise
+        self._fh: BinaryIO | None = fh
+        self._skip = len(self.prefix)  # bytes at the start of the next write that are not new
+        self._plain_end = self._index * seg  # plaintext bytes before the next segment
+        self._unsynced = 0
+        # fsync of what was written so far, on a thread of its own: writing goes on meanwhile
+        self._flushing = threading.Thread()
+        self._flush_error: OSError | None = None
+        self.held = offset
+
+    def write(self, plain: memoryview, *, last: bool = False) -> None:
+        """Raises:
+        OutOfSpace: the disk filled (``abort`` then rolls back).
+        """
+        with self._lock:
+            if self._fh is None:
+                raise ValueError("the chunk was already finished or aborted")
+            seg, n = self._seg, len(plain)
+            if not last and n % seg:
+                raise ValueError("only the last write may end inside a segment")
+            count = -(-n // seg)
+            need = n + count * OVERHEAD
+            if len(self._out) < need:
+                self._out = bytearray(need)
+            out = memoryview(self._out)
+            if n > self._skip:
+                new = plain[self._skip :]
+                for h in self._hashes:
+                    h.update(new)
+            self._skip = max(0, self._skip - n)
+            o = 0
+            for p in range(0, n, seg):
+                piece = plain[p : p + seg]
+                nonce = os.urandom(NONCE)
+                out[o : o + NONCE] = nonce
+                end = o + NONCE + len(piece) + TAG
+                _encrypt_into(
+                    self._aead,
+                    nonce,
+                    piece,
+                    _ad(self._id, self._index, False),
+                    out[o + NONCE : end],
+                )
+                o = end
+                self._index += 1
+            fd = self._fh.fileno()
+            try:
+                _write_all(fd, out[:o])
+                self._unsynced += o
+                if last:
+                    self._wait_flushing()
+                    os.fsync(fd)
+                elif self._unsynced >= SYNC_EVERY and not self._flushing.is_alive():
+                    self._flushing = threading.Thread(
+                        target=self._flush, args=(fd,), name="upload-flush", daemon=True
+                    )
+                    self._flushing.start()
+                    self._unsynced = 0
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise OutOfSpace(str(exc)) from exc
+                raise
+            self._plain_end += n
+            if last:
+                self.held = self._plain_end
+
+    def _flush(self, fd: int) -> None:
+        try:
+            os.fsync(fd)
+        except OSError as exc:  # the last write's fsync might not hear of it again
+            self._flush_error = exc
+
+    def _wait_flushing(self) -> None:
+        if self._flushing.is_alive():
+            self._flushing.join()
+        if self._flush_error is not None:
+            raise self._flush_error
+
+    def close(self) -> None:
+        """Keeps the chunk (after its last write): ``abort`` does nothing from here on."""
+        with self._lock:
+            fh, self._fh = self._fh, None
+            if fh is not None:
+                if self._flushing.is_alive():
+                    self._flushing.join()
+                fh.close()
+
+    def abort(self) -> None:
+        """Back to the state before the chunk, even after its last write: what it wrote is cut
+        off and the segment it continued is put back as it was."""
+        with self._lock:
+            fh, self._fh = self._fh, None
+            if fh is None:
+                return
+            if self._flushing.is_alive():
+                self._flushing.join()
+            with fh:
+                fh.seek(self._start)
+                fh.truncate()
+                if self._old:
+                    _write_all(fh.fileno(), memoryview(self._old))
+                os.fsync(fh.fileno())
+
+
+def _encrypt_into(
+    aead: AESGCM, nonce: bytes, plain: memoryview, ad: bytes, out: memoryview
+) -> None:
+    """``aead.encrypt`` straight into ``out`` (ciphertext and tag): no copy of the plaintext's
+    size per segment where cryptography can (version 45 and later)."""
+    into = getattr(aead, "encrypt_into", None)
+    if into is not None:
+        into(nonce, plain, ad, out)
+    else:
+        out[:] = aead.encrypt(nonce, plain, ad)
 
 
 class BlobReader:

@@ -23,6 +23,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import logging
 import shutil
@@ -32,7 +33,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,6 +50,7 @@ from server.services.blobstore import (
     BlobCorrupt,
     BlobReader,
     BlobStore,
+    ChunkWriter,
     OffsetMismatch,
     OutOfSpace,
 )
@@ -62,6 +64,21 @@ log = logging.getLogger(__name__)
 # completion writes its file a moment before it commits the row.
 ORPHAN_GRACE_S = 3600.0
 READ_SPAN = 1024 * 1024  # plaintext per trip to the reading thread
+WRITE_SPAN = 1024 * 1024  # plaintext of an arriving chunk per trip to the writing thread
+# An upload's row (its ``received`` and ``expires_at``) is brought up to date at most this often
+# while its chunks arrive; always at its first chunk since the server started, when its last
+# byte arrives, and when the disk filled during a chunk.
+NOTE_EVERY_S = 10.0
+
+
+class ChunkBody(Protocol):
+    """An arriving chunk's bytes."""
+
+    async def read_into(self, buf: memoryview, /) -> int:
+        """Fills ``buf`` as far as the chunk goes: fewer bytes only at its end (0 after it)."""
+
+    def abandon(self) -> None:
+        """The rest is not wanted (the chunk was refused before its end)."""
 
 
 def _upload_missing() -> ApiError:
@@ -120,6 +137,39 @@ def _chunk_digest(header: str) -> bytes:
 
 
 @dataclass(frozen=True)
+class _Arriving:
+    """A chunk being received: the task storing it, and where it starts (what the upload held
+    for sure before it)."""
+
+    task: asyncio.Task[Upload]
+    offset: int
+
+
+def _quiet(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+async def _settle(fut: asyncio.Future[None]) -> None:
+    """Waits for ``fut`` (a file operation on a thread, which cannot be stopped) even when this
+    task is cancelled meanwhile, so that the upload's lock is not let go while it runs; the
+    cancellation is raised once it is done."""
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(fut)
+            break
+        except asyncio.CancelledError:
+            if fut.done():
+                break
+            cancelled = True
+    if cancelled:
+        _quiet(fut)
+        raise asyncio.CancelledError
+    fut.result()
+
+
+@dataclass(frozen=True)
 class Download:
     """An attachment someone may read, opened for reading."""
 
@@ -168,6 +218,9 @@ class Files:
         # The SHA-256 of each upload so far, while its chunks arrive in order: completion then
         # need not read the file again. Lost on restart or a resent chunk; then it does.
         self._hashing: dict[str, tuple[int, Any]] = {}
+        # Chunks being received, by upload id; and when each upload's row was last updated.
+        self._arriving: dict[str, _Arriving] = {}
+        self._noted: dict[str, float] = {}
 
     async def open(self) -> None:
         await asyncio.to_thread(self.store.ensure_dirs_blocking)
@@ -288,23 +341,27 @@ class Files:
 
     async def status(self, user: int, upload_id: str) -> Upload:
         row = await self._own_upload(user, upload_id)
+        arriving = self._arriving.get(upload_id)
+        if arriving is not None and not arriving.task.done():
+            # Its file is being written: what was acknowledged before the chunk is the answer.
+            return self._upload(row, arriving.offset)
         async with self._lock(upload_id):
             return self._upload(row, await self._held(upload_id))
 
-    async def put_chunk(
+    def _placement(
         self,
-        user: int,
-        upload_id: str,
-        *,
-        body: AsyncIterator[bytes],
+        row: Any,
         offset: int | None,
         content_range: str | None,
-        content_digest: str | None,
-    ) -> Upload:
-        """Store one chunk. The body is read whole (the HTTP layer bounds it by
-        ``upload_chunk_bytes``) so that its digest is checked before a byte is written."""
-        row = await self._own_upload(user, upload_id)
+        content_length: str | None,
+    ) -> tuple[int, int | None]:
+        """Where a chunk goes and how long it says it is (None: it does not say).
+
+        Raises:
+            ApiError: the headers contradict each other or the upload.
+        """
         rng = parse_content_range(content_range) if content_range else None
+        announced = None
         if rng is not None:
             if offset is not None and offset != rng[0]:
                 raise ApiError(ErrorCode.INVALID_REQUEST, "the offset and Content-Range disagree")
@@ -313,59 +370,136 @@ class Files:
                     ErrorCode.INVALID_REQUEST,
                     f"Content-Range gives the size {rng[2]}; the upload declared {row.size}",
                 )
-            offset = rng[0]
+            offset, announced = rng[0], rng[1] - rng[0] + 1
         if offset is None:
             raise ApiError(
                 ErrorCode.INVALID_REQUEST,
                 "say where the chunk goes: Content-Range: bytes <first>-<last>/<size>, "
                 "or ?offset=<first>",
             )
+        if content_length is not None and content_length.isdigit():
+            length = int(content_length)
+            if announced is not None and announced != length:
+                raise ApiError(
+                    ErrorCode.INVALID_REQUEST,
+                    f"Content-Range announces {announced} bytes; the body has {length}",
+                )
+            announced = length
+        if announced is not None and offset + announced > row.size:
+            raise ApiError(
+                ErrorCode.INVALID_REQUEST,
+                f"the chunk ends at byte {offset + announced}, past the declared size {row.size}",
+            )
+        return offset, announced
+
+    async def put_chunk(
+        self,
+        user: int,
+        upload_id: str,
+        *,
+        body: ChunkBody,
+        offset: int | None,
+        content_range: str | None,
+        content_digest: str | None,
+        content_length: str | None = None,
+    ) -> Upload:
+        """Store one chunk as it arrives, and answer once it is on disk. A chunk that does not
+        arrive whole, or does not match its ``Content-Digest``, is rolled back.
+
+        A newer request for the same upload (another chunk, ``complete``, ``DELETE``) stops a
+        chunk still arriving: a client that lost its connection need not wait for the server
+        to notice."""
+        row = await self._own_upload(user, upload_id)
+        offset, announced = self._placement(row, offset, content_range, content_length)
         expected = _chunk_digest(content_digest) if content_digest else None
-        data = b"".join([piece async for piece in body])
-        if rng is not None and rng[1] - rng[0] + 1 != len(data):
+        task = asyncio.get_running_loop().create_task(
+            self._receive_chunk(row, offset, announced, expected, body),
+            name=f"upload-chunk-{upload_id}",
+        )
+        mine = _Arriving(task, offset)
+        earlier = self._arriving.get(upload_id)
+        self._arriving[upload_id] = mine
+        if earlier is not None:
+            earlier.task.cancel()
+        try:
+            await asyncio.wait([task])
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            if self._arriving.get(upload_id) is mine:
+                del self._arriving[upload_id]
+        if task.cancelled():
             raise ApiError(
                 ErrorCode.INVALID_REQUEST,
-                f"Content-Range announces {rng[1] - rng[0] + 1} bytes; the body has {len(data)}",
+                "a newer request for this upload came before this chunk was complete; nothing "
+                "of it was stored",
             )
-        if offset + len(data) > row.size:
-            raise ApiError(
-                ErrorCode.INVALID_REQUEST,
-                f"the chunk ends at byte {offset + len(data)}, past the declared size {row.size}",
-            )
-        if expected is not None and hashlib.sha256(data).digest() != expected:
-            raise ApiError(
-                ErrorCode.CHUNK_CORRUPT,
-                "the chunk does not match its Content-Digest; it was not stored, send it again",
-            )
+        return task.result()
+
+    async def _stop_arriving(self, upload_id: str) -> None:
+        """Stops a chunk still arriving for the upload, and waits until it is rolled back."""
+        arriving = self._arriving.get(upload_id)
+        if arriving is not None and not arriving.task.done():
+            arriving.task.cancel()
+            await asyncio.wait([arriving.task])
+
+    async def _receive_chunk(
+        self,
+        row: Any,
+        offset: int,
+        announced: int | None,
+        expected: bytes | None,
+        body: ChunkBody,
+    ) -> Upload:
+        upload_id = row.id
         async with self._lock(upload_id):
-            if self.free_disk_bytes() - BlobStore.stored_size(len(data)) < (
-                self.min_free_disk_bytes
-            ):
+            need = announced if announced is not None else self.settings.upload_chunk_bytes
+            if self.free_disk_bytes() - BlobStore.stored_size(need) < self.min_free_disk_bytes:
                 raise self._storage_full()
+            # The whole file's SHA-256 so far, while chunks come in order: then completion
+            # need not read the file again. A copy: a chunk rolled back leaves it as it was.
+            pos, running = self._hashing.pop(upload_id, (0, None))
+            whole = (
+                hashlib.sha256()
+                if offset == 0
+                else running.copy()
+                if running is not None and pos == offset
+                else None
+            )
+            if running is not None and pos == offset:
+                self._hashing[upload_id] = (pos, running)
+            chunk = hashlib.sha256() if expected is not None else None
+            writer = await self._open_writer(upload_id, offset, [h for h in (whole, chunk) if h])
             try:
-                held = await self._append(upload_id, offset, data)
-            except BaseException:
-                self._hashing.pop(upload_id, None)
+                received = await self._stream_into(writer, body, row.size - offset, announced)
+                if announced is not None and received != announced:
+                    raise ApiError(
+                        ErrorCode.INVALID_REQUEST,
+                        f"Content-Range announces {announced} bytes; the body has {received}",
+                    )
+                if chunk is not None and chunk.digest() != expected:
+                    raise ApiError(
+                        ErrorCode.CHUNK_CORRUPT,
+                        "the chunk does not match its Content-Digest; it was not stored, send "
+                        "it again",
+                    )
+            except BaseException as exc:
+                await _settle(asyncio.ensure_future(asyncio.to_thread(writer.abort)))
+                if isinstance(exc, OutOfSpace):
+                    await self._record(upload_id, await self._held(upload_id))
+                    raise self._storage_full() from None
                 raise
-            self._hash_along(upload_id, offset, data)
-            row = await self._record(upload_id, held)
-        if row is None:
-            raise _upload_missing()
+            writer.close()
+            held = writer.held
+            if whole is not None:
+                self._hashing[upload_id] = (held, whole)
+            row = await self._note(row, held)
         return self._upload(row, held)
 
-    def _hash_along(self, upload_id: str, offset: int, data: bytes) -> None:
-        pos, digest = self._hashing.get(upload_id, (0, None))
-        if offset == 0:
-            pos, digest = 0, hashlib.sha256()
-        if digest is None or pos != offset:
-            self._hashing.pop(upload_id, None)
-            return
-        digest.update(data)
-        self._hashing[upload_id] = (pos + len(data), digest)
-
-    async def _append(self, upload_id: str, offset: int, data: bytes) -> int:
+    async def _open_writer(self, upload_id: str, offset: int, hashes: list[Any]) -> ChunkWriter:
         try:
-            return await asyncio.to_thread(self.store.append_blocking, upload_id, offset, data)
+            return await asyncio.to_thread(ChunkWriter, self.store, upload_id, offset, hashes)
         except OffsetMismatch as exc:
             raise ApiError(
                 ErrorCode.OFFSET_MISMATCH,
@@ -374,13 +508,65 @@ class Files:
                     {"field": "offset", "problem": "beyond the bytes held", "offset": exc.held}
                 ],
             ) from None
-        except OutOfSpace:
-            held = await self._held(upload_id)
-            await self._record(upload_id, held)
-            raise self._storage_full() from None
-        except FileNotFoundError:
+        except (FileNotFoundError, BlobCorrupt):
             await self._held(upload_id)  # discards and raises
             raise
+
+    async def _stream_into(
+        self, writer: ChunkWriter, body: ChunkBody, room: int, announced: int | None
+    ) -> int:
+        """Reads the body into two buffers in turn: one fills while the other is sealed and
+        written on a thread. Returns the chunk's length once all of it is on disk."""
+        seg = self.store.segment_size
+        prefix = writer.prefix
+        want = len(prefix) + (announced if announced is not None else room)
+        size = max(seg, min(WRITE_SPAN // seg * seg, -(-want // seg) * seg))
+        bufs = (memoryview(bytearray(size)), memoryview(bytearray(size)))
+        buf, fill = bufs[0], len(prefix)
+        buf[:fill] = prefix
+        received = 0
+        writing: asyncio.Future[None] | None = None
+        try:
+            while True:
+                n = await body.read_into(buf[fill:])
+                received += n
+                if received > room:
+                    raise ApiError(
+                        ErrorCode.INVALID_REQUEST,
+                        f"the chunk goes past the declared size {room + writer.held}",
+                    )
+                fill += n
+                if fill < size:
+                    break  # the body ended
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(asyncio.to_thread(writer.write, buf))
+                buf, fill = bufs[1] if buf is bufs[0] else bufs[0], 0
+            if writing is not None:
+                await writing
+                writing = None
+            await asyncio.to_thread(functools.partial(writer.write, buf[:fill], last=True))
+        except BaseException:
+            body.abandon()
+            if writing is not None and not writing.done():
+                # abort() waits for it on the writer's lock; its error, if any, is not news
+                writing.add_done_callback(_quiet)
+            raise
+        return received
+
+    async def _note(self, row: Any, held: int) -> Any:
+        """Writes how far an upload got to the database now and then, not for every chunk: the
+        upload's file is the truth (``status`` reads it); the row's ``received`` only keeps the
+        disk reservation of other uploads honest and shows progress in ``usage``."""
+        now = time.monotonic()
+        last = self._noted.get(row.id)
+        if held < row.size and last is not None and now - last < NOTE_EVERY_S:
+            return row
+        fresh = await self._record(row.id, held)
+        if fresh is None:
+            raise _upload_missing()
+        self._noted[row.id] = now
+        return fresh
 
     async def _record(self, upload_id: str, held: int) -> Any:
         async with self.engine.begin() as conn:
@@ -389,11 +575,13 @@ class Files:
 
     async def cancel(self, user: int, upload_id: str) -> None:
         await self._own_upload(user, upload_id)
+        await self._stop_arriving(upload_id)
         async with self._lock(upload_id):
             await self._discard(upload_id)
 
     async def _discard(self, upload_id: str) -> None:
         self._hashing.pop(upload_id, None)
+        self._noted.pop(upload_id, None)
         async with self.engine.begin() as conn:
             await q.delete_upload_txn(conn, upload_id)
         await asyncio.to_thread(self.store.delete_blocking, UPLOADS, upload_id)
@@ -437,6 +625,7 @@ class Files:
 
     async def complete(self, user: int, upload_id: str) -> Attachment:
         row = await self._own_upload(user, upload_id)
+        await self._stop_arriving(upload_id)
         async with self._lock(upload_id):
             return await self._complete(user, row)
 
@@ -448,6 +637,7 @@ class Files:
                 ErrorCode.UPLOAD_INCOMPLETE,
                 f"the server holds {held} of {row.size} bytes; send the rest from offset {held}",
             )
+        self._noted.pop(upload_id, None)
         pos, running = self._hashing.pop(upload_id, (0, None))
         known = running.hexdigest() if running is not None and pos == row.size else None
         if row.size == 0:
@@ -658,6 +848,7 @@ class Files:
             expired = await q.expired_uploads_txn(conn, now)
             for upload_id in expired:
                 self._hashing.pop(upload_id, None)
+                self._noted.pop(upload_id, None)
             attachments = await q.drop_unshared_attachments_txn(conn, now - self.expiry_s)
             gone = await q.drop_orphan_blobs_txn(conn)
         await self._delete_files(
