@@ -16,7 +16,8 @@ DAY_S = 86_400.0
 # A day at 5-minute steps is 288 points: enough for a chart, small enough for a Pi to send.
 DAY_STEP_S = 300.0
 
-_FIELDS = [name for name in Sample.model_fields if name != "at"]
+_ALL_FIELDS = list(Sample.model_fields)
+_FIELDS = [name for name in _ALL_FIELDS if name != "at"]
 _INT_FIELDS = {
     name for name, f in Sample.model_fields.items() if "int" in str(f.annotation) and name != "at"
 }
@@ -52,6 +53,19 @@ def downsample(samples: Iterable[Sample], step_s: float) -> list[Sample]:
     return [merge(groups[k], k) for k in sorted(groups)]
 
 
+# A sample held in the history: its values in _ALL_FIELDS order. A day of Sample objects (1 800
+# of them) took about 6 MiB, mostly each model's __dict__ and set of fields; as tuples, 1 MiB.
+_Row = tuple[Any, ...]
+
+
+def _pack(sample: Sample) -> _Row:
+    return tuple(getattr(sample, name) for name in _ALL_FIELDS)
+
+
+def _unpack(row: _Row) -> Sample:
+    return Sample.model_construct(**dict(zip(_ALL_FIELDS, row, strict=True)))
+
+
 class History:
     """Attributes:
     interval_s: seconds between samples.
@@ -59,23 +73,25 @@ class History:
 
     def __init__(self, interval_s: float) -> None:
         self.interval_s = interval_s
-        self._recent: deque[Sample] = deque(maxlen=math.ceil(HOUR_S / interval_s) + 1)
-        self._minutes: deque[Sample] = deque(maxlen=int(DAY_S / MINUTE_S) + 1)
+        self._recent: deque[_Row] = deque(maxlen=math.ceil(HOUR_S / interval_s) + 1)
+        self._minutes: deque[_Row] = deque(maxlen=int(DAY_S / MINUTE_S) + 1)
+        self._latest: Sample | None = None
         self._bucket: list[Sample] = []
         self._bucket_at: float | None = None
         self._unsaved: list[Sample] = []
 
     @property
     def latest(self) -> Sample | None:
-        return self._recent[-1] if self._recent else None
+        return self._latest
 
     def load(self, minutes: Iterable[Sample]) -> None:
         """Put back what the database kept (oldest first), at start."""
         for s in minutes:
-            self._minutes.append(s)
+            self._minutes.append(_pack(s))
 
     def add(self, sample: Sample) -> None:
-        self._recent.append(sample)
+        self._recent.append(_pack(sample))
+        self._latest = sample
         minute = math.floor(sample.at / MINUTE_S) * MINUTE_S
         if self._bucket_at is not None and minute != self._bucket_at:
             self._close_minute()
@@ -85,9 +101,9 @@ class History:
     def _close_minute(self) -> None:
         if self._bucket and self._bucket_at is not None:
             row = merge(self._bucket, self._bucket_at)
-            if self._minutes and self._minutes[-1].at == row.at:
+            if self._minutes and self._minutes[-1][0] == row.at:
                 self._minutes.pop()  # a restart within the minute: the newer mean wins
-            self._minutes.append(row)
+            self._minutes.append(_pack(row))
             self._unsaved.append(row)
         self._bucket = []
         self._bucket_at = None
@@ -108,12 +124,13 @@ class History:
         """(seconds per point, points oldest first) for the last hour or day."""
         if span == "1h":
             start = now - HOUR_S
-            recent = [s for s in self._recent if s.at >= start]
-            first = recent[0].at if recent else now
+            recent = [r for r in self._recent if r[0] >= start]
+            first = recent[0][0] if recent else now
             # Before the in-memory hour begins (after a restart), minutes fill the gap.
-            older = [m for m in self._minutes if start <= m.at and m.at + MINUTE_S <= first]
-            return self.interval_s, sorted(older + recent, key=lambda p: p.at)
+            older = [m for m in self._minutes if start <= m[0] and m[0] + MINUTE_S <= first]
+            rows = sorted(older + recent, key=lambda r: float(r[0]))
+            return self.interval_s, [_unpack(r) for r in rows]
         start = now - DAY_S
-        minutes = [m for m in self._minutes if m.at >= start]
+        minutes = [_unpack(m) for m in self._minutes if m[0] >= start]
         points = minutes + [s for s in self._bucket if s.at >= start]
         return DAY_STEP_S, downsample(points, DAY_STEP_S)

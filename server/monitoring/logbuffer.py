@@ -26,6 +26,11 @@ def _level_name(levelno: int) -> LogLevel:
     return "debug"
 
 
+# An entry as the buffer holds it: (seq, at, level, logger, message). As LogEntry objects, a
+# full buffer of 2 000 lines took twice the memory (each model's __dict__ and set of fields).
+_Held = tuple[int, float, LogLevel, str, str]
+
+
 class RingBufferHandler(logging.Handler):
     """Holds the newest ``capacity`` records as entries; older ones fall off (bounded memory,
     whatever the server logs). Thread-safe: the event writer and executors log too."""
@@ -33,7 +38,7 @@ class RingBufferHandler(logging.Handler):
     def __init__(self, capacity: int) -> None:
         super().__init__(logging.DEBUG)
         self.setFormatter(logging.Formatter("%(message)s"))
-        self._entries: deque[LogEntry] = deque(maxlen=capacity)
+        self._entries: deque[_Held] = deque(maxlen=capacity)
         self._seq = 0
         self._guard = threading.Lock()
 
@@ -42,17 +47,10 @@ class RingBufferHandler(logging.Handler):
             message = self.format(record)
         except Exception:  # a bad format string in someone's log call must not lose the line
             message = str(record.msg)
+        level = _level_name(record.levelno)
         with self._guard:
             self._seq += 1
-            self._entries.append(
-                LogEntry(
-                    seq=self._seq,
-                    at=record.created,
-                    level=_level_name(record.levelno),
-                    logger=record.name,
-                    message=message,
-                )
-            )
+            self._entries.append((self._seq, record.created, level, record.name, message))
 
     def entries(
         self, *, since: float | None = None, level: LogLevel = "debug", limit: int = 1000
@@ -64,9 +62,12 @@ class RingBufferHandler(logging.Handler):
             held = list(self._entries)
             dropped = self._seq - len(self._entries)
         picked = [
-            e for e in held if LEVEL_NUMBERS[e.level] >= floor and (since is None or e.at > since)
+            e for e in held if LEVEL_NUMBERS[e[2]] >= floor and (since is None or e[1] > since)
         ]
-        return picked[-limit:], dropped
+        return [
+            LogEntry(seq=seq, at=at, level=level, logger=logger, message=message)
+            for seq, at, level, logger, message in picked[-limit:]
+        ], dropped
 
 
 def as_text(entries: list[LogEntry]) -> str:

@@ -1,14 +1,17 @@
-"""The Prometheus exposition of the newest sample (``GET /metrics``), built per scrape."""
+"""The Prometheus exposition of the newest sample (``GET /metrics``), built per scrape.
+
+prometheus_client is imported at the first scrape: a server nobody scrapes never loads it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+from typing import TYPE_CHECKING
 
 from server.protocol.monitoring import Alert, Sample, UserStorage
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import Metric
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -39,7 +42,9 @@ _GAUGES: list[tuple[str, str, str]] = [
 ]
 
 
-class _SampleCollector(Collector):
+class _SampleCollector:
+    """A prometheus_client collector (it needs only ``collect``)."""
+
     def __init__(
         self,
         latest: Callable[[], Sample | None],
@@ -51,6 +56,8 @@ class _SampleCollector(Collector):
         self._storage = storage
 
     def collect(self) -> Iterable[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         sample = self._latest()
         if sample is not None:
             for field, name, doc in _GAUGES:
@@ -81,8 +88,20 @@ class Exposition:
         alerts: Callable[[], list[Alert]],
         storage: Callable[[], list[UserStorage]],
     ) -> None:
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(_SampleCollector(latest, alerts, storage))
+        self._collector = _SampleCollector(latest, alerts, storage)
+        self._registry: CollectorRegistry | None = None
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        if self._registry is None:
+            from prometheus_client import CollectorRegistry
+
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(self._collector)
+            self._registry = registry
+        return self._registry
 
     def render(self) -> bytes:
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)

@@ -17,14 +17,21 @@ import warnings
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
-# Pillow warns between MAX_IMAGE_PIXELS and twice that, and raises beyond. A warning lets the
-# decode go ahead, so it is made an error too: every image over the limit is refused the same way.
-warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
+def _refuse_bombs(category: type[Warning]) -> None:
+    """Pillow warns between MAX_IMAGE_PIXELS and twice that, and raises beyond. A warning lets
+    the decode go ahead, so it is made an error too: every image over the limit is refused the
+    same way. (Here, not at import: Pillow is about 2 MiB, loaded at the first picture.)"""
+    if not any(f[0] == "error" and f[2] is category for f in warnings.filters):
+        warnings.filterwarnings("error", category=category)
+
 
 THUMB_SIZES = {"small": 320, "large": 1280}
 THUMB_MIME = "image/webp"
@@ -405,6 +412,8 @@ def _thumbnails(im: Image.Image) -> dict[str, bytes]:
         )
         im = im.convert("RGBA" if has_alpha else "RGB")
     out: dict[str, bytes] = {}
+    from PIL import Image
+
     for name, edge in sorted(THUMB_SIZES.items(), key=lambda kv: -kv[1]):
         im = im.copy() if name == "large" else im
         im.thumbnail((edge, edge), Image.Resampling.LANCZOS)
@@ -420,6 +429,9 @@ def picture_blocking(data: bytes, max_pixels: int) -> Preview:
     Raises:
         ImageTooLarge: over ``max_pixels``; nothing was decoded.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    _refuse_bombs(Image.DecompressionBombWarning)
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         im = Image.open(io.BytesIO(data))

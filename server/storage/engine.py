@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
+import json
 import logging
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine as sa_create_engine
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -86,17 +88,118 @@ def create_sync_engine(url: str) -> Engine:
     return engine
 
 
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) in ``migrations/versions``, read from the files' ``revision`` and
+    ``down_revision`` lines without importing Alembic. Empty when they cannot be read that
+    way: then Alembic decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    try:
+        for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+            if path.name.startswith((".#", "__init__")):  # as Alembic skips them
+                continue
+            found: dict[str, Any] = {}
+            for node in ast.parse(path.read_bytes(), str(path)).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target = node.targets[0]
+                    if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                        found[target.id] = ast.literal_eval(node.value)
+            if not isinstance(found.get("revision"), str):
+                return frozenset()
+            revisions.add(found["revision"])
+            down = found.get("down_revision")
+            if isinstance(down, str):
+                parents.add(down)
+            elif isinstance(down, tuple | list):
+                parents.update(str(d) for d in down)
+    except (OSError, SyntaxError, ValueError):  # not plain literals, or an unreadable file
+        return frozenset()
+    return frozenset(revisions - parents)
+
+
+def _schema_is_current(connection: Connection) -> bool:
+    heads = head_revisions()
+    if not heads or not inspect(connection).has_table("alembic_version"):
+        return False
+    rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+    return frozenset(str(row[0]) for row in rows) == heads
+
+
 def _upgrade_blocking(connection: Connection) -> None:
+    if _schema_is_current(connection):
+        return  # the usual start: nothing to apply, and no need to load Alembic
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
+# Alembic, with Mako and every SQLAlchemy dialect it loads, is about 10 MiB that a process keeps
+# once it has imported them. ``roost-server run`` sets this: a schema that is behind (a new
+# database, the first start after an update) is then brought up to date by a short-lived child
+# process, and the server never loads Alembic. Tests and the maintenance commands migrate
+# in-process.
+migrate_in_child = False
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent). Alembic is imported only when
+    the database is behind, and then in a child process when ``migrate_in_child`` is set."""
+    db = engine.url.database if engine.dialect.name == "sqlite" else None
+    if (
+        migrate_in_child
+        and db
+        and db != ":memory:"
+        and not db.startswith("file:")
+        and sys.executable
+    ):
+        async with engine.begin() as conn:
+            if await conn.run_sync(_schema_is_current):
+                return
+        await asyncio.to_thread(_upgrade_in_child_blocking, db)
+        async with engine.begin() as conn:
+            if await conn.run_sync(_schema_is_current):
+                return
+        # A schema the heads cannot describe (see head_revisions): Alembic here decides.
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade_blocking)
+
+
+# The child runs this module's _upgrade_main with the parent's import path, so that it finds
+# the same ``server`` package however the parent was started.
+_CHILD = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv.pop(1)); "
+    "from server.storage.engine import _upgrade_main; _upgrade_main(sys.argv[1:])"
+)
+
+
+def _upgrade_in_child_blocking(db: str) -> None:
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    path = json.dumps([p for p in sys.path if isinstance(p, str)])
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code, no shell
+        [sys.executable, "-c", _CHILD, path, db, str(level)], check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the database migration failed (exit status {done.returncode})")
+
+
+def _upgrade_main(argv: list[str]) -> None:
+    """The child: bring the SQLite database ``DB_FILE`` up to date (``argv``: DB_FILE LEVEL)."""
+    import alembic.command  # noqa: F401 - before the logging set-up, as the server imported it
+
+    from server.logs import configure
+
+    db, level = argv
+    configure(level)  # Alembic's "Running upgrade" lines go where the server's log goes
+    engine = create_sync_engine(f"sqlite:///{db}")
+    try:
+        with engine.begin() as conn:
+            _upgrade_blocking(conn)
+    finally:
+        engine.dispose()
 
 
 class Checkpointer:
