@@ -37,19 +37,6 @@ def find_by_client_ids_txn(
     return {(r.sender_id, r.client_id): r for r in (conn.execute(q)).all()}
 
 
-def reserve_seqs_txn(conn: Connection, conversation_id: int, n: int) -> int | None:
-    """Take ``n`` seqs; returns the new last_seq (the block is last-n+1 .. last), or None if
-    there is no such conversation. The row lock serialises writers on PostgreSQL too."""
-    res = conn.execute(
-        update(conversations)
-        .where(conversations.c.id == conversation_id)
-        .values(last_seq=conversations.c.last_seq + n)
-        .returning(conversations.c.last_seq)
-    )
-    row = res.first()
-    return None if row is None else int(row[0])
-
-
 def insert_events_txn(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(insert(events), rows)
 
@@ -132,7 +119,8 @@ class WriterStatements:
         return found
 
     def reserve_seqs(self, cur: Any, conversation_id: int, n: int) -> int | None:
-        """As ``reserve_seqs_txn``."""
+        """Takes ``n`` seqs; returns the new last_seq (the block is last-n+1 .. last), or None
+        if there is no such conversation. The row lock serialises writers on PostgreSQL too."""
         cur.execute(self.reserve_sql, (n, conversation_id))
         row = cur.fetchone()
         return None if row is None else int(row[0])
