@@ -127,6 +127,8 @@ async def test_auth_required_then_auth_ok(claimed: Running) -> None:
     assert owner is not None
     ws = await connect(ws_url(claimed.server.base_url), ssl=ssl_of(claimed), proxy=None)
     try:
+        # The client offered permessage-deflate (websockets' default); the server takes none.
+        assert ws.protocol.extensions == []
         hello = json.loads(await ws.recv())
         assert hello["type"] == "auth_required"
         assert isinstance(hello["version"], str)
