@@ -105,6 +105,7 @@ class LocalServer:
                     return
             except OSError:
                 time.sleep(0.05)
+        self.stop()  # a server that starts after we gave up must not live on unwatched
         raise RuntimeError("server did not start")
 
     def _drain(self) -> None:

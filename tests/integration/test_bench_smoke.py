@@ -73,3 +73,13 @@ async def test_two_steps_at_one_rate_both_deliver() -> None:
         await chat.close()
     finally:
         target.server.stop()
+
+
+def test_a_server_that_starts_too_late_is_stopped() -> None:
+    from bench.local_server import LocalServer
+
+    server = LocalServer()
+    with pytest.raises(RuntimeError, match="did not start"):
+        server.start(timeout=0.01)  # the process is still importing: too late by design
+    assert server.proc is not None
+    assert server.proc.poll() is not None  # not left running when the bench gives up
