@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import CHEAP_HASHING, Target, start_local
-from bench.local_server import cpu_seconds, free_port
+from bench.local_server import cpu_seconds, free_port, pin_generator
 
 MB = 1_000_000
 SIZE = 100 * 1024 * 1024  # "a 100 MB file": 100 MiB
@@ -191,8 +191,7 @@ async def httpx_roundtrip(
 async def run(runs: int, out: Path) -> dict[str, Any]:
     if shutil.which("curl") is None:
         raise SystemExit("curl is not installed (apt-get install curl): W-files compares to it")
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {1})  # the client side; the servers are on core 0
+    pin_generator()  # the client side; the servers are on core 0
     work = Path(tempfile.mkdtemp(prefix="roost-wfiles-"))
     static = None
     target = None
