@@ -9,6 +9,7 @@ SQLite) is paid once per batch, not once per message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -236,7 +237,8 @@ class EventWriter:
             if self._conn is not None:
                 self._conn.close()
             self._conn = self.engine.connect()
-            self._sql = q.WriterStatements(self.engine.dialect.paramstyle)
+            dialect = self.engine.dialect
+            self._sql = q.WriterStatements(dialect.paramstyle, dialect.name)
         return self._conn
 
     def _close_blocking(self) -> None:
@@ -251,13 +253,51 @@ class EventWriter:
         conn = self._connection()
         sql = self._sql
         assert sql is not None
-        with conn.begin():
-            cur = conn.connection.cursor()
+        if any(item.apply is not None for item in items):
+            # ``apply`` writes through the SQLAlchemy Connection, so SQLAlchemy owns this
+            # transaction.
             try:
-                self._store_blocking(conn, cur, sql, outcomes, keys, now)
-            finally:
+                with conn.begin():
+                    cur = conn.connection.cursor()
+                    try:
+                        self._store_blocking(conn, cur, sql, outcomes, keys, now)
+                    finally:
+                        cur.close()
+            except BaseException:
+                # SQLAlchemy sends no ROLLBACK after its COMMIT failed, and SQLite keeps the
+                # transaction open then (a deferred foreign key, SQLITE_BUSY): the next batch's
+                # BEGIN would fail on it.
+                self._rollback_blocking(conn, sql)
+                raise
+            return outcomes
+        # Plain sends, the common batch: the transaction runs on the driver connection, as the
+        # statements do, which saves SQLAlchemy's begin and commit (WriterStatements). The
+        # SQLAlchemy Connection never sees this transaction, and it is over, committed or
+        # rolled back, before the next batch may use the Connection.
+        cur = conn.connection.cursor()
+        try:
+            sql.begin(cur)
+            self._store_blocking(conn, cur, sql, outcomes, keys, now)
+            sql.commit(cur)
+        except BaseException:
+            with contextlib.suppress(Exception):  # a lost connection has closed it already
                 cur.close()
+            self._rollback_blocking(conn, sql)
+            raise
+        cur.close()
         return outcomes
+
+    def _rollback_blocking(self, conn: Connection, sql: q.WriterStatements) -> None:
+        """Ends a transaction that failed, at the driver, where SQLAlchemy's Connection is
+        already outside it. If even that fails (the connection is gone), the connection is
+        dropped: the next batch opens another instead of finding a transaction still open,
+        or a dead connection."""
+        if conn.invalidated:
+            return  # SQLAlchemy saw the connection lost; _connection replaces it
+        try:
+            sql.rollback(conn.connection.dbapi_connection)
+        except Exception:  # the batch's own error is the one worth raising
+            conn.invalidate()
 
     def _store_blocking(
         self,
