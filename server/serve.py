@@ -11,16 +11,19 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 import uvicorn
+from uvicorn.server import ServerState
 
 from server.config import Settings
-from server.http.app import create_app
+from server.http.app import Services, create_app, create_services
 from server.http.raw_body import RawBodyProtocol
 from server.protocol.ws import CLOSE_SHUTDOWN
 from server.runtime import Runtime
 from server.storage.accounts import valid_sessions_txn
 from server.tls import format_fingerprint, server_context
 from server.tls_read_buffer import share_tls_read_buffers
-from server.ws.uvicorn_protocol import WebSocketProtocol
+from server.ws import handlers  # noqa: F401 - registers the commands
+from server.ws.connection import Connection
+from server.ws.endpoint import Endpoint
 
 if TYPE_CHECKING:
     from server.discovery import Advertiser
@@ -79,6 +82,32 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def ws_hard_cap(settings: Settings) -> int:
+    """Frames above ws_max_frame_bytes get an error result; only beyond this cap does the
+    WebSocket layer close the connection (1009) without reading the frame."""
+    return max(1 << 20, settings.ws_max_frame_bytes * 4)
+
+
+def _websocket_factory(rt: Runtime, svc: Services) -> Callable[..., Endpoint]:
+    s = rt.settings
+
+    def start(wire: Endpoint) -> Connection:
+        return Connection(
+            wire,
+            accounts=svc.accounts,
+            chat=svc.chat,
+            hub=rt.hub,
+            auth_timeout_s=s.ws_auth_timeout_s,
+            queue_limit=s.ws_queue_frames,
+            max_frame_bytes=s.ws_max_frame_bytes,
+        )
+
+    def endpoint(config: object, server_state: ServerState, app_state: object) -> Endpoint:
+        return Endpoint(server_state.connections, start, max_size=ws_hard_cap(s))
+
+    return endpoint
+
+
 class RoostServer:
     """One server process's life: ``start`` returns once it accepts connections."""
 
@@ -119,24 +148,17 @@ class RoostServer:
         if rt.cert_path is not None and rt.key_path is not None:
             cert, key = rt.cert_path, rt.key_path
             ssl_factory = lambda _cfg, _default: server_context(cert, key)  # noqa: E731
+        svc = create_services(rt)
         config = uvicorn.Config(
-            create_app(rt),
+            create_app(rt, svc),
             log_config=None,
             access_log=self.settings.log_level == "debug",
             proxy_headers=self.settings.insecure_http,  # trust X-Forwarded-For only behind a proxy
             server_header=False,
-            ws=WebSocketProtocol,
+            # Our own WebSocket protocol takes over the upgraded connection (its module says why).
+            ws=_websocket_factory(rt, svc),  # type: ignore[arg-type]
             # httptools as uvicorn's default, but upload chunks can skip the ASGI body messages
             http=RawBodyProtocol,
-            # Frames above ws_max_frame_bytes get an error result; only beyond this hard cap
-            # does the protocol layer close the connection (1009).
-            ws_max_size=max(1 << 20, self.settings.ws_max_frame_bytes * 4),
-            # Chat frames are a few hundred bytes: compressing them saves little on a home
-            # network and costs a zlib state per connection (over 100 KiB) and a deflate per
-            # recipient of every fan-out, on the Pi's one busy core.
-            ws_per_message_deflate=False,
-            ws_ping_interval=20.0,
-            ws_ping_timeout=20.0,
             ssl_context_factory=ssl_factory,  # type: ignore[arg-type]
             # Idle TLS keep-alive clients never answer close_notify; don't wait long for them.
             timeout_graceful_shutdown=3,

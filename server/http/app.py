@@ -1,6 +1,9 @@
-"""The ASGI application: routers, error handling and the body limit, over one Runtime."""
+"""The ASGI application: routers, error handling and the body limit, over one Runtime. The
+WebSocket endpoint is not part of it (server/ws/endpoint.py)."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
@@ -24,7 +27,21 @@ from server.services.admin import Admin
 from server.services.chat import Chat
 
 
-def create_app(rt: Runtime) -> ASGIApp:
+class Services(NamedTuple):
+    """What the REST routes and the WebSocket endpoint share, over one Runtime."""
+
+    accounts: Accounts
+    admin: Admin
+    chat: Chat
+
+
+def create_services(rt: Runtime) -> Services:
+    accounts = Accounts(rt)
+    assert rt.writer is not None, "the runtime must be opened for serving"
+    return Services(accounts, Admin(rt, accounts), Chat(rt, rt.memberships, rt.hub, rt.writer))
+
+
+def create_app(rt: Runtime, svc: Services) -> ASGIApp:
     app = FastAPI(
         title="Roost",
         version=__version__,
@@ -33,10 +50,9 @@ def create_app(rt: Runtime) -> ASGIApp:
         redoc_url=None,
     )
     app.state.runtime = rt
-    app.state.accounts = accounts = Accounts(rt)
-    app.state.admin = Admin(rt, accounts)
-    assert rt.writer is not None, "the runtime must be opened for serving"
-    app.state.chat = Chat(rt, rt.memberships, rt.hub, rt.writer)
+    app.state.accounts = svc.accounts
+    app.state.admin = svc.admin
+    app.state.chat = svc.chat
     assert rt.files is not None
     app.state.files = rt.files
     errors.install(app)

@@ -1,14 +1,11 @@
-"""REST views of conversations and history, and the WebSocket endpoint itself."""
+"""REST views of conversations and history (the WebSocket endpoint: server/ws/endpoint.py)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, WebSocket
+from fastapi import APIRouter, Path, Query
 
 from server.http.deps import ChatDep, User
 from server.protocol.chat import Conversation, ConversationList, Directory, EventPage
-from server.runtime import Runtime
-from server.ws import handlers  # noqa: F401 - registers the commands
-from server.ws.connection import Connection
 
 router = APIRouter(prefix="/api/v1")
 
@@ -47,19 +44,3 @@ async def history(
 @router.get("/users", tags=["chat"])
 async def directory(_: User, svc: ChatDep) -> Directory:
     return Directory(users=await svc.directory())
-
-
-@router.websocket("/ws")
-async def websocket(ws: WebSocket) -> None:
-    rt: Runtime = ws.app.state.runtime
-    s = rt.settings
-    conn = Connection(
-        ws,
-        accounts=ws.app.state.accounts,
-        chat=ws.app.state.chat,
-        hub=rt.hub,
-        auth_timeout_s=s.ws_auth_timeout_s,
-        queue_limit=s.ws_queue_frames,
-        max_frame_bytes=s.ws_max_frame_bytes,
-    )
-    await conn.serve()

@@ -1,18 +1,16 @@
-"""One WebSocket connection: auth phase, a reader that dispatches commands, and one writer
-task draining a bounded queue (a client too slow to keep up is disconnected, so its memory
-never grows without bound)."""
+"""One WebSocket connection above its wire (server/ws/endpoint.py): the auth phase, commands
+dispatched as their frames arrive, and a bounded queue for what the socket cannot take yet (a
+client too slow to keep up is disconnected, so its memory never grows without bound)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import __version__
 from server.protocol import PROTOCOL_VERSION, jsonframes
@@ -21,6 +19,7 @@ from server.protocol.errors import ErrorCode
 from server.protocol.ws import (
     CLOSE_AUTH_FAILED,
     CLOSE_AUTH_TIMEOUT,
+    CLOSE_SESSION_ENDED,
     CLOSE_TOO_SLOW,
     Auth,
     SendMessage,
@@ -31,16 +30,19 @@ from server.services.errors import ApiError, busy_error
 from server.services.hub import Hub
 from server.storage.engine import database_busy
 from server.ws.registry import HANDLERS
-from server.ws.uvicorn_protocol import SEND_NOW
+
+if TYPE_CHECKING:
+    from server.ws.endpoint import Endpoint
 
 log = logging.getLogger(__name__)
 
 # Commands of one connection run concurrently (a send waits for its group commit while the
 # next one is read), up to this many at once.
 MAX_IN_FLIGHT = 64
-# How long a connection being ended gets to flush what is queued and to send its close frame. A
-# client that stopped reading never lets either through; after this it is dropped.
-END_TIMEOUT_S = 2.0
+# Frames read and held back (see MAX_IN_FLIGHT) before the socket stops being read.
+HIGH_WATER = 64
+# A failure of the server's own, not of the client's token.
+CLOSE_INTERNAL = 1011
 
 
 _dumps = jsonframes.dumps
@@ -65,13 +67,43 @@ def result_frame(cmd_id: int, result: BaseModel | dict[str, Any] | None) -> str:
 
 
 class Connection:
-    """Attributes:
-    user_id, session_id: who is connected (after the auth phase).
+    """The application side of one WebSocket: the auth phase, then commands and pushed events.
+    Driven by its endpoint's callbacks; an idle connection has no task of its own.
+
+    Attributes:
+        user_id, session_id: who is connected (after the auth phase).
+        subscriptions: feeds (monitor/subscribe) by the id of the command that opened them: the
+            function that ends each. All are ended when the connection ends.
     """
+
+    __slots__ = (
+        "_auth_timer",
+        "_end",
+        "_held",
+        "_in_flight",
+        "_inbox",
+        "_last_id",
+        "_out",
+        "_released",
+        "_replayed",
+        "_synced",
+        "_syncing",
+        "_tasks",
+        "accounts",
+        "auth_timeout_s",
+        "chat",
+        "hub",
+        "max_frame_bytes",
+        "queue_limit",
+        "session_id",
+        "subscriptions",
+        "user_id",
+        "wire",
+    )
 
     def __init__(
         self,
-        ws: WebSocket,
+        wire: Endpoint,
         *,
         accounts: Accounts,
         chat: Chat,
@@ -80,7 +112,7 @@ class Connection:
         queue_limit: int,
         max_frame_bytes: int,
     ) -> None:
-        self.ws = ws
+        self.wire = wire
         self.accounts = accounts
         self.chat = chat
         self.hub = hub
@@ -89,11 +121,16 @@ class Connection:
         self.max_frame_bytes = max_frame_bytes
         self.user_id = 0
         self.session_id = ""
-        self._out: deque[str] = deque()
-        self._send_now: Callable[[str], bool] | None = ws.scope.get("extensions", {}).get(SEND_NOW)
-        self._wake = asyncio.Event()
+        # Frames for the client while its socket is not draining; None when nothing waits.
+        self._out: deque[str] | None = None
+        # Frames read while no command may start (during the auth, or with MAX_IN_FLIGHT
+        # running), in order; None binary frames. None when frames run as they arrive.
+        self._inbox: deque[str | None] | None = None
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] | None = None
+        self._auth_timer: asyncio.TimerHandle | None = None
         self._end: tuple[int, str] | None = None
-        self._ended = asyncio.Event()
+        self._released = False
         self._last_id = 0
         self._syncing = False
         self._synced = False
@@ -102,46 +139,12 @@ class Connection:
         # a moment before the writer publishes it, so the replay may carry an event that is
         # then also published live, after the sync has ended. Such a late copy is dropped.
         self._replayed: dict[int, int] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
-        self._fast = 0  # plain sends queued by _send_fast and not yet answered
-        # Feeds (monitor/subscribe) by the id of the command that opened them: the function
-        # that ends each. All are ended when the connection closes.
         self.subscriptions: dict[int, Callable[[], None]] = {}
 
-    # --- life cycle -------------------------------------------------------------------------
+    # --- life cycle (the endpoint's callbacks) ------------------------------------------------
 
-    async def serve(self) -> None:
-        await self.ws.accept()
-        if not await self._auth_phase():
-            return
-        self.hub.register(self)
-        reader = asyncio.create_task(self._read_loop(), name=f"ws-read-{self.user_id}")
-        writer = asyncio.create_task(self._write_loop(), name=f"ws-write-{self.user_id}")
-        # The writer can be stuck in a send to a client that stopped reading, so an ``end``
-        # must not wait for it to notice.
-        ended = asyncio.create_task(self._ended.wait(), name=f"ws-end-{self.user_id}")
-        try:
-            done, _ = await asyncio.wait(
-                {reader, writer, ended}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if ended in done:
-                await asyncio.wait({writer}, timeout=END_TIMEOUT_S)
-        finally:
-            for release in self.subscriptions.values():
-                release()
-            self.subscriptions.clear()
-            self.hub.unregister(self)
-            self.hub.detach(self)
-            for task in (reader, writer, ended, *self._tasks):
-                task.cancel()
-            await asyncio.gather(reader, writer, ended, *self._tasks, return_exceptions=True)
-            code, reason = self._end or (1000, "")
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(code, reason), END_TIMEOUT_S)
-
-    async def _auth_phase(self) -> bool:
-        await self.ws.send_text(
+    def opened(self) -> None:
+        self._enqueue(
             _dumps(
                 {
                     "type": "auth_required",
@@ -150,57 +153,142 @@ class Connection:
                 }
             )
         )
-        try:
-            message = await asyncio.wait_for(self.ws.receive(), self.auth_timeout_s)
-        except TimeoutError:
-            await self._refuse(
-                CLOSE_AUTH_TIMEOUT, ErrorCode.UNAUTHENTICATED, "no auth frame in time"
+        loop = asyncio.get_running_loop()
+        self._auth_timer = loop.call_later(self.auth_timeout_s, self._auth_late)
+
+    def received(self, text: str) -> None:
+        if self._end is not None:
+            return
+        inbox = self._inbox
+        if inbox is not None:
+            inbox.append(text)
+            if len(inbox) >= HIGH_WATER:
+                # Stop reading: TCP then pushes back on the client, and what a fast or
+                # hostile client can make us hold stays bounded.
+                self.wire.pause_reading()
+            return
+        if self.user_id == 0:
+            self._first_frame(text)
+            return
+        self._dispatch(text)
+
+    def received_binary(self) -> None:
+        if self._end is not None:
+            return
+        if self._inbox is not None:
+            self._inbox.append(None)
+        elif self.user_id == 0:
+            self._refuse(
+                CLOSE_AUTH_FAILED, ErrorCode.INVALID_FRAME, "send the auth frame as JSON text"
             )
-            return False
-        text = message.get("text")
-        if message["type"] != "websocket.receive" or not isinstance(text, str):
-            if message["type"] == "websocket.receive":
-                await self._refuse(
-                    CLOSE_AUTH_FAILED, ErrorCode.INVALID_FRAME, "send the auth frame as JSON text"
-                )
-            return False
+        else:
+            self._binary()
+
+    def writable_again(self) -> None:
+        out, wire = self._out, self.wire
+        while out and wire.writable:
+            wire.send_text(out.popleft())
+        if not out:
+            self._out = None
+
+    def lost(self) -> None:
+        if self._end is None:
+            self._end = (1006, "")
+        self._release()
+
+    def end(self, code: int, reason: str) -> None:
+        """Close from the server side: what is queued goes first, then the close frame. Not
+        for a client too slow for it, nor for a session that has ended: its queue may hold
+        messages it is no longer allowed to read."""
+        if self._end is not None:
+            return
+        self._end = (code, reason)
+        out, self._out = self._out, None
+        if out and code not in (CLOSE_TOO_SLOW, CLOSE_SESSION_ENDED):
+            for frame in out:
+                self.wire.send_text(frame)
+        self.wire.close(code, reason)
+        # Not now: ``end`` can run inside the hub's loop over the very set it would change.
+        asyncio.get_running_loop().call_soon(self._release)
+
+    def _release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        if self._auth_timer is not None:
+            self._auth_timer.cancel()
+            self._auth_timer = None
+        for release in self.subscriptions.values():
+            release()
+        self.subscriptions.clear()
+        self.hub.unregister(self)
+        self.hub.detach(self)
+        self._inbox = None
+        if self._tasks:
+            for task in self._tasks:
+                task.cancel()
+
+    # --- the auth phase -----------------------------------------------------------------------
+
+    def _first_frame(self, text: str) -> None:
+        if self._auth_timer is not None:
+            self._auth_timer.cancel()
+            self._auth_timer = None
+        self._inbox = deque()  # commands sent right behind the auth wait for its outcome
+        self._spawn(self._auth(text))
+
+    def _auth_late(self) -> None:
+        self._auth_timer = None
+        if self.user_id == 0 and self._inbox is None:
+            self._refuse(CLOSE_AUTH_TIMEOUT, ErrorCode.UNAUTHENTICATED, "no auth frame in time")
+
+    async def _auth(self, text: str) -> None:
         try:
             auth = Auth.model_validate_json(text)
             who = await self.accounts.authenticate(auth.access_token)
         except ValidationError:
-            await self._refuse(
+            self._refuse(
                 CLOSE_AUTH_FAILED,
                 ErrorCode.INVALID_FRAME,
                 'the first frame must be {"type": "auth", "access_token": "..."}',
             )
-            return False
+            return
         except ApiError as exc:
-            await self._refuse(CLOSE_AUTH_FAILED, exc.code, exc.message)
-            return False
+            self._refuse(CLOSE_AUTH_FAILED, exc.code, exc.message)
+            return
+        except Exception as exc:
+            busy = database_busy(exc)
+            if not busy:
+                log.exception("the auth of a WebSocket failed")
+            err = busy_error() if busy else ApiError(ErrorCode.INTERNAL_ERROR, "try again")
+            self._refuse(CLOSE_INTERNAL, err.code, err.message)
+            return
         if who.must_change_password:
-            await self._refuse(
+            self._refuse(
                 CLOSE_AUTH_FAILED, ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose a new password first"
             )
-            return False
+            return
         if who.two_factor_owed:
-            await self._refuse(
+            self._refuse(
                 CLOSE_AUTH_FAILED,
                 ErrorCode.TWO_FACTOR_REQUIRED,
                 "an administrator requires two-step sign-in: turn it on first",
             )
-            return False
+            return
+        if self._end is not None:
+            return
         self.user_id, self.session_id = who.user_id, who.session_id
-        await self.ws.send_text(
+        self.hub.register(self)
+        self._enqueue(
             _dumps({"type": "auth_ok", "user_id": who.user_id, "session_id": who.session_id})
         )
-        return True
+        self._drain()
 
-    async def _refuse(self, close: int, code: ErrorCode, message: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.send_text(
-                _dumps({"type": "auth_invalid", "error": {"code": code.value, "message": message}})
-            )
-            await self.ws.close(close, message[:120])
+    def _refuse(self, close: int, code: ErrorCode, message: str) -> None:
+        self._enqueue(
+            _dumps({"type": "auth_invalid", "error": {"code": code.value, "message": message}})
+        )
+        self.end(close, message[:120])
 
     # --- outgoing ---------------------------------------------------------------------------
 
@@ -218,58 +306,64 @@ class Connection:
         self._enqueue(frame)
 
     def _enqueue(self, frame: str) -> None:
-        out = self._out
-        # Nothing waiting ahead of it: write it now (the writer task is for backlogs).
-        if not out and self._send_now is not None and self._end is None and self._send_now(frame):
+        if self._end is not None:
             return
+        out = self._out
+        if out is None:
+            if self.wire.writable:
+                self.wire.send_text(frame)
+                return
+            out = self._out = deque()
         if len(out) >= self.queue_limit:
             # Unbounded buffering would let one stalled client eat the Pi's memory; it can
             # reconnect and catch up from its cursors instead.
             self.end(CLOSE_TOO_SLOW, "too far behind; reconnect to catch up")
             return
         out.append(frame)
-        self._wake.set()
-
-    def end(self, code: int, reason: str) -> None:
-        if self._end is None:
-            self._end = (code, reason)
-            self._wake.set()
-            self._ended.set()
-
-    async def _write_loop(self) -> None:
-        out, send = self._out, self.ws.send_text
-        while True:
-            while not out:
-                if self._end is not None:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-            if self._end is not None and self._end[0] == CLOSE_TOO_SLOW:
-                return
-            while out:
-                await send(out.popleft())
 
     # --- incoming ---------------------------------------------------------------------------
 
-    async def _read_loop(self) -> None:
-        while True:
-            try:
-                message = await self.ws.receive()
-            except WebSocketDisconnect:
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                self._enqueue(
-                    error_frame(
-                        None, ApiError(ErrorCode.INVALID_FRAME, "binary frames are not used")
-                    )
-                )
-                continue
-            await self._dispatch(text)
+    def _binary(self) -> None:
+        self._enqueue(
+            error_frame(None, ApiError(ErrorCode.INVALID_FRAME, "binary frames are not used"))
+        )
 
-    async def _dispatch(self, text: str) -> None:
+    def _drain(self) -> None:
+        """Run what was held back, in order, until the limit holds frames back again."""
+        inbox, self._inbox = self._inbox, None
+        while inbox and self._end is None:
+            if self._holding():  # MAX_IN_FLIGHT again: nothing was read meanwhile
+                self._inbox = inbox
+                break
+            text = inbox.popleft()
+            if text is None:
+                self._binary()
+            else:
+                self._dispatch(text)
+        if len(self._inbox or ()) < HIGH_WATER:
+            self.wire.resume_reading()
+
+    def _holding(self) -> bool:
+        return self._inbox is not None
+
+    def _started(self) -> None:
+        self._in_flight += 1
+        if self._in_flight >= MAX_IN_FLIGHT and self._inbox is None:
+            self._inbox = deque()
+
+    def _finished(self) -> None:
+        self._in_flight -= 1
+        if self._inbox is not None and self._end is None and self.user_id:
+            self._drain()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        if self._tasks is None:
+            self._tasks = set()
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _dispatch(self, text: str) -> None:
         """Envelope, then id order, then type, then body; every failure is one error result
         and the connection lives on."""
         # The limit is in bytes, as advertised; a character can be four of them.
@@ -328,18 +422,15 @@ class Connection:
         except ValidationError as exc:
             self._enqueue(error_frame(cmd_id, _invalid(exc)))
             return
+        self._started()
         if (
             isinstance(cmd, SendMessage)
             and cmd.reply_to is None
             and not cmd.attachments
-            and self._fast < MAX_IN_FLIGHT
             and self._send_fast(cmd_id, cmd)
         ):
             return
-        await self._slots.acquire()
-        task = asyncio.create_task(self._run(cmd_id, handler, cmd), name=f"ws-cmd-{cmd_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._run(cmd_id, handler, cmd))
 
     def _send_fast(self, cmd_id: int, cmd: SendMessage) -> bool:
         """Most frames are plain sends: queue them without a task and answer from the commit's
@@ -355,26 +446,23 @@ class Connection:
             )
         except ApiError:
             return False
-        self._fast += 1
 
         def answer(done: asyncio.Future[Ack]) -> None:
-            self._fast -= 1
-            if done.cancelled():
+            if done.cancelled() or self._end is not None:
+                self._finished()
                 return
             exc = done.exception()
             if exc is None:
                 self._enqueue(result_frame(cmd_id, done.result()))
+                self._finished()
                 return
             # rare: refused at commit time; the general path answers, duplicate check included
-            general = HANDLERS["message/send"][1]
-            task = asyncio.create_task(self._run(cmd_id, general, cmd, slot=False))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._run(cmd_id, HANDLERS["message/send"][1], cmd))
 
         fut.add_done_callback(answer)
         return True
 
-    async def _run(self, cmd_id: int, handler: Any, cmd: Any, *, slot: bool = True) -> None:
+    async def _run(self, cmd_id: int, handler: Any, cmd: Any) -> None:
         try:
             result = await handler(self, cmd)
             self._enqueue(result_frame(cmd_id, result))
@@ -393,8 +481,7 @@ class Connection:
                 )
             )
         finally:
-            if slot:
-                self._slots.release()
+            self._finished()
 
     # --- catch-up ---------------------------------------------------------------------------
 
