@@ -361,7 +361,14 @@ class Connection:
         if self._tasks is None:
             self._tasks = set()
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        tasks = self._tasks
+        if tasks is not None:
+            tasks.discard(task)
+            if not tasks:
+                self._tasks = None  # an idle connection holds no empty set
 
     def _dispatch(self, text: str) -> None:
         """Envelope, then id order, then type, then body; every failure is one error result

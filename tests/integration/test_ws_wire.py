@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import json
 import os
 import ssl
@@ -18,6 +19,7 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
+from server.http.raw_body import RawBodyProtocol
 from server.ws.endpoint import Endpoint
 from server.ws.handshake import WS_PATH
 from tests.helpers.server import Running, make_settings, pinned_context, running
@@ -321,3 +323,25 @@ async def test_a_client_that_answers_pings_stays_and_shutdown_closes_it_with_101
             assert ws.close_code == 1012
         finally:
             await ws.close()
+
+
+async def test_an_upgraded_connection_keeps_nothing_of_its_http_protocol(claimed: Running) -> None:
+    """asyncio's TLS protocol keeps bound methods of a buffered app protocol; had the endpoint
+    not been buffered too, every WebSocket would keep the HTTP protocol it came from alive."""
+    assert claimed.owner is not None
+
+    def http_protocols() -> int:
+        gc.collect()
+        return sum(isinstance(o, RawBodyProtocol) for o in gc.get_objects())
+
+    before = http_protocols()
+    clients = [
+        await WsClient.open(claimed.server.base_url, claimed.owner.access_token, ssl_of(claimed))
+        for _ in range(5)
+    ]
+    try:
+        await clients[-1].call("ping")
+        assert http_protocols() == before
+    finally:
+        for c in clients:
+            await c.ws.close()
