@@ -68,6 +68,11 @@ def _lower_this_threads_priority() -> None:
     hashing keeps the normal priority."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
+    # And below every normal thread: SCHED_IDLE runs only when nothing else wants the core, so
+    # the event loop never waits for a hashing thread's time slice to end. Allowed without
+    # privileges; nice stays for kernels without it.
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 class Passwords:

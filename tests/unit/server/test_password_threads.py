@@ -31,9 +31,12 @@ async def test_hashing_threads_run_at_the_lowest_priority() -> None:
         assert not await pw.verify(stored, "wrong horse battery")
         new = {tid: nice for tid, nice in _nice_values().items() if tid not in before}
         assert HASHING_NICE in new.values()
+        idle = [tid for tid in new if os.sched_getscheduler(tid) == os.SCHED_IDLE]
+        assert idle, "no hashing thread runs as SCHED_IDLE"
         # The event loop's own thread keeps its priority.
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before.get(
             threading.get_native_id(), 0
         )
+        assert os.sched_getscheduler(0) == os.SCHED_OTHER
     finally:
         pw.close()
