@@ -42,6 +42,7 @@ from server.storage.engine import (
     migrate,
     sqlite_url,
 )
+from server.storage.session_lookup import SessionLookup
 from server.storage.tables import server_meta
 from server.tls import ensure_self_signed_blocking, fingerprint_blocking
 
@@ -140,6 +141,9 @@ class Runtime:
         )
         self.engine = create_engine(sqlite_url(self.data_dir))
         self.reader = create_engine(sqlite_url(self.data_dir), immediate=False)
+        self.session_lookup = SessionLookup(
+            create_sync_engine(sqlite_url(self.data_dir, sync=True))
+        )
         await migrate(self.engine)
         await self._load_identity()
         await self.options.load()  # may change self.settings: read it afresh below
@@ -284,6 +288,8 @@ class Runtime:
             self.checkpointer = None
         if hasattr(self, "passwords"):
             self.passwords.close()
+        if hasattr(self, "session_lookup"):
+            await self.session_lookup.close()
         if hasattr(self, "reader"):
             await self.reader.dispose()
         if hasattr(self, "engine"):

@@ -147,18 +147,15 @@ class Accounts:
         """Check an access token and that its session and user are still in good standing."""
         claims = self.rt.tokens.verify_access(access_token)
         now = time.time()
-        async with self.rt.reader.connect() as conn:
-            row = await q.get_session_with_user_txn(conn, claims.session_id)
-            if row is None or row.user_id != claims.user_id:
-                raise ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
-            if row.revoked_at is not None or row.expires_at <= now:
-                raise ApiError(
-                    ErrorCode.SESSION_REVOKED, "this device was signed out; sign in again"
-                )
-            if row.deleted_at is not None:
-                raise ApiError(ErrorCode.UNAUTHENTICATED, "this account no longer exists")
-            if row.disabled:
-                raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+        row = await self.rt.session_lookup.get(claims.session_id)
+        if row is None or row.user_id != claims.user_id:
+            raise ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
+        if row.revoked_at is not None or row.expires_at <= now:
+            raise ApiError(ErrorCode.SESSION_REVOKED, "this device was signed out; sign in again")
+        if row.deleted_at is not None:
+            raise ApiError(ErrorCode.UNAUTHENTICATED, "this account no longer exists")
+        if row.disabled:
+            raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
         if now - row.last_seen_at > TOUCH_EVERY_S:
             async with self.rt.engine.begin() as conn:
                 await q.touch_session_txn(conn, claims.session_id, now)
