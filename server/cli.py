@@ -236,6 +236,7 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from server import tls
     from server.serve import RoostServer  # imports uvicorn: only when serving
     from server.storage import engine
 
@@ -256,8 +257,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     configure(settings.log_level)
     _limit_malloc_arenas()
-    # A schema that is behind is migrated by a child process: Alembic stays out of the server.
+    # A schema that is behind is migrated by a child process, and a missing certificate made by
+    # one: Alembic and cryptography.x509 stay out of the server.
     engine.migrate_in_child = True
+    tls.make_in_child = True
     try:
         asyncio.run(RoostServer(settings, handle_signals=True).run())
     except DataKeyError as exc:

@@ -2,28 +2,67 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import base64
+import binascii
 import hashlib
-import ipaddress
 import os
-import socket
+import re
 import ssl
+import sys
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from server.child import run_in_child_blocking
 
 CERT_NAME = "tls-cert.pem"
 KEY_NAME = "tls-key.pem"
 
+# Making a certificate needs ``cryptography.x509`` and the key serialisation it brings (bcrypt
+# too, for OpenSSH keys): about 1.3 MiB that a process keeps once it has imported them, for
+# something done once per data directory. ``roost-server run`` sets this, as it does
+# ``server.storage.engine.migrate_in_child``: the first start then makes the pair in a
+# short-lived child process. Tests and other callers make it in-process.
+make_in_child = False
+
 
 def ensure_self_signed_blocking(data_dir: Path, server_name: str) -> tuple[Path, Path]:
-    """Return the cert and key paths in ``data_dir``, making an ECDSA P-256 pair if absent."""
+    """Return the cert and key paths in ``data_dir``, making an ECDSA P-256 pair if absent.
+
+    Raises:
+        RuntimeError: the child process that was to make the pair failed.
+    """
     cert_path, key_path = data_dir / CERT_NAME, data_dir / KEY_NAME
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
+    if make_in_child and sys.executable:
+        _make_in_child_blocking(data_dir, server_name)
+    else:
+        _make_self_signed_blocking(data_dir, server_name)
+    return cert_path, key_path
+
+
+def _make_in_child_blocking(data_dir: Path, server_name: str) -> None:
+    run_in_child_blocking(
+        "server.tls:_make_main", str(data_dir), server_name, what="making the TLS certificate"
+    )
+
+
+def _make_main(argv: list[str]) -> None:
+    """The child: make the pair in ``DATA_DIR`` (``argv``: DATA_DIR SERVER_NAME)."""
+    data_dir, server_name = argv
+    _make_self_signed_blocking(Path(data_dir), server_name)
+
+
+def _make_self_signed_blocking(data_dir: Path, server_name: str) -> None:
+    import datetime as dt
+    import ipaddress
+    import socket
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    cert_path, key_path = data_dir / CERT_NAME, data_dir / KEY_NAME
     key = ec.generate_private_key(ec.SECP256R1())
     host = socket.gethostname() or "roost"
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, server_name[:64])])
@@ -57,13 +96,31 @@ def ensure_self_signed_blocking(data_dir: Path, server_name: str) -> tuple[Path,
             )
         )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path
+
+
+# The first certificate of a PEM file (RFC 7468), as ``x509.load_pem_x509_certificate`` takes
+# it: an owner's file may hold its chain after it, or text before it.
+_PEM_CERT = re.compile(
+    rb"-----BEGIN (?:X509 )?CERTIFICATE-----(.*?)-----END (?:X509 )?CERTIFICATE-----", re.DOTALL
+)
 
 
 def fingerprint_blocking(cert_path: Path) -> str:
-    """SHA-256 of the certificate's DER encoding, lower-case hex: what clients pin."""
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    """SHA-256 of the certificate's DER encoding, lower-case hex: what clients pin. The DER
+    is the PEM block's base64, so this needs neither ``cryptography`` nor a parse of the
+    certificate; ``server_context`` loads it, and refuses it if it is not one.
+
+    Raises:
+        ValueError: the file holds no PEM certificate.
+    """
+    found = _PEM_CERT.search(cert_path.read_bytes())
+    if found is None:
+        raise ValueError(f"no PEM certificate in {cert_path}")
+    try:
+        der = base64.b64decode(b"".join(found.group(1).split()), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"the certificate in {cert_path} is not valid base64") from exc
+    return hashlib.sha256(der).hexdigest()
 
 
 def format_fingerprint(fp: str) -> str:

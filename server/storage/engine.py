@@ -5,10 +5,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
-import json
 import logging
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,8 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from server.child import run_in_child_blocking
 
 log = logging.getLogger(__name__)
 
@@ -168,22 +168,11 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.run_sync(_upgrade_blocking)
 
 
-# The child runs this module's _upgrade_main with the parent's import path, so that it finds
-# the same ``server`` package however the parent was started.
-_CHILD = (
-    "import json, sys; sys.path[:] = json.loads(sys.argv.pop(1)); "
-    "from server.storage.engine import _upgrade_main; _upgrade_main(sys.argv[1:])"
-)
-
-
 def _upgrade_in_child_blocking(db: str) -> None:
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    path = json.dumps([p for p in sys.path if isinstance(p, str)])
-    done = subprocess.run(  # noqa: S603 - this interpreter, our own code, no shell
-        [sys.executable, "-c", _CHILD, path, db, str(level)], check=False
+    run_in_child_blocking(
+        "server.storage.engine:_upgrade_main", db, str(level), what="the database migration"
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"the database migration failed (exit status {done.returncode})")
 
 
 def _upgrade_main(argv: list[str]) -> None:

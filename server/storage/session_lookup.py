@@ -48,6 +48,7 @@ class SessionLookup:
         self._end_transaction = engine.dialect.name != "sqlite"
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="session-lookup")
         self._conn: Any = None
+        self._closed = False
 
     async def get(self, session_id: str) -> SessionRow | None:
         loop = asyncio.get_running_loop()
@@ -79,6 +80,10 @@ class SessionLookup:
             self._conn = None
 
     async def close(self) -> None:
+        """Idempotent: a runtime may be closed twice."""
+        if self._closed:
+            return
+        self._closed = True
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._thread, self._close_blocking)
         self._thread.shutdown(wait=True)

@@ -1,5 +1,6 @@
 """What ``roost-server run`` keeps out of its memory: libraries it needs only now and then are
-loaded when first used, and Alembic never (a schema that is behind is migrated by a child)."""
+loaded when first used, and Alembic and ``cryptography.x509`` never (a schema that is behind is
+migrated by a child, and a missing certificate made by one)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,31 @@ import json
 import sqlite3
 import subprocess
 import textwrap
+import tomllib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
+from packaging.requirements import Requirement
 from sqlalchemy import create_engine
 
 from server.storage.engine import MIGRATIONS, head_revisions
 from tests.helpers.proc import PYTHON, REPO_ROOT, child_env
 
-# Loaded only when used: migrations, thumbnails, a Prometheus scrape, mDNS (off below).
-LAZY = ("alembic", "mako", "PIL", "prometheus_client", "zeroconf")
+# Loaded only when used: migrations, thumbnails, a Prometheus scrape, mDNS (off below); and
+# what making a certificate needs (x509, key serialisation, and bcrypt through its OpenSSH
+# keys), which the first start does in a child.
+LAZY = (
+    "alembic",
+    "mako",
+    "PIL",
+    "prometheus_client",
+    "zeroconf",
+    "cryptography.x509",
+    "cryptography.hazmat.primitives.serialization",
+    "bcrypt",
+)
 
 # ``roost-server run`` as systemd runs it, stopped as soon as it serves; then which of LAZY the
 # server process had loaded.
@@ -71,6 +85,7 @@ def test_head_revisions_are_alembics() -> None:
 def test_run_migrates_a_new_database_without_loading_alembic(tmp_path: Path) -> None:
     assert _run_once(tmp_path)["loaded"] == []
     assert _revisions(tmp_path / "data" / "roost.db") == sorted(head_revisions())
+    assert (tmp_path / "data" / "tls-cert.pem").exists()  # made, by the child
     # A restart on the current schema: nothing to migrate, nothing loaded.
     assert _run_once(tmp_path)["loaded"] == []
 
@@ -96,3 +111,16 @@ def test_run_upgrades_an_older_schema_without_loading_alembic(tmp_path: Path) ->
     assert _revisions(db) == [older]
     assert _run_once(tmp_path)["loaded"] == []
     assert _revisions(db) == [head]
+
+
+def test_server_extra_names_what_it_uses_of_uvicorn_standard() -> None:
+    """uvicorn imports watchfiles at start whenever it is installed (0.6 MiB of an idle
+    server), and its ``standard`` extra installs it, with uvloop, PyYAML and python-dotenv that
+    only uvicorn's own CLI uses. Roost takes httptools and websockets from that extra: it names
+    them itself."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    server = {
+        r.name: r for r in map(Requirement, project["project"]["optional-dependencies"]["server"])
+    }
+    assert server["uvicorn"].extras == set()
+    assert {"httptools", "websockets"} <= server.keys()

@@ -67,3 +67,4 @@ async def test_a_broken_connection_is_replaced(tmp_path: Path) -> None:
         assert await lookup.get("s1") is not None
     finally:
         await lookup.close()
+        await lookup.close()  # as a runtime closed twice does
