@@ -82,7 +82,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def ws_hard_cap(settings: Settings) -> int:
+def _ws_hard_cap(settings: Settings) -> int:
     """Frames above ws_max_frame_bytes get an error result; only beyond this cap does the
     WebSocket layer close the connection (1009) without reading the frame."""
     return max(1 << 20, settings.ws_max_frame_bytes * 4)
@@ -103,7 +103,7 @@ def _websocket_factory(rt: Runtime, svc: Services) -> Callable[..., Endpoint]:
         )
 
     def endpoint(config: object, server_state: ServerState, app_state: object) -> Endpoint:
-        return Endpoint(server_state.connections, start, max_size=ws_hard_cap(s))
+        return Endpoint(server_state.connections, start, max_size=_ws_hard_cap(s))
 
     return endpoint
 
