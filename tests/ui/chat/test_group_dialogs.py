@@ -142,7 +142,9 @@ async def test_owner_adds_promotes_removes_and_hands_over(
         await until(lambda: gran.user_id not in _roles(mum, group.id), what="gran removed")
         await until(lambda: gran.connection.cache.conversation(group.id).left)  # type: ignore[union-attr]
 
-        # The owner must hand over before leaving.
+        # The owner must hand over before leaving. The removal's event can come before its
+        # result, and the dialog takes no new action until the result is in.
+        await until(dialog.leave_button.isEnabled, what="the removal answered")
         dialog.leave_button.click()
         assert dialog.confirm is None and "Make owner" in dialog.error.text()
         dialog.select_member(dad.user_id)

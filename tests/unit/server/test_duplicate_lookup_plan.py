@@ -4,6 +4,7 @@ events table (SQLite planned ``(sender_id, client_id) IN (VALUES ...)`` as a ful
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -16,7 +17,7 @@ INDEX = "ux_events_sender_client"
 
 
 def plan(db: Path, sql: str, params: list[object]) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
 
 
