@@ -328,8 +328,7 @@ class Endpoint(asyncio.BufferedProtocol):
         transport = self.transport
         assert transport is not None
         log.info("closing a WebSocket: %s (%s)", reason, code)
-        self.close(code, reason)
-        self._set_timer(self._end_timeout_s, transport.abort)
+        self.close(code, reason)  # also arms the timer that drops a peer that does not read
         transport.close()
 
     def _keepalive(self) -> None:

@@ -46,6 +46,13 @@ def pinned_context(cert_path: Path) -> ssl.SSLContext:
     return ctx
 
 
+def ssl_of(r: Running | RoostServer) -> ssl.SSLContext:
+    """The pinned context for a running server's own certificate."""
+    rt = r.rt
+    assert rt.cert_path is not None
+    return pinned_context(rt.cert_path)
+
+
 @dataclass
 class Session:
     """A signed-in user as a test sees it."""

@@ -24,7 +24,6 @@ import functools
 import json
 import logging
 import socket
-import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -55,9 +54,9 @@ from tests.helpers.server import (
     Running,
     Session,
     make_settings,
-    pinned_context,
     running,
     running_in_thread,
+    ssl_of,
 )
 from tests.helpers.ws import CommandFailed, WsClient
 
@@ -69,12 +68,6 @@ AT_ONCE_S = 3.0
 
 def ws_url(base_url: str) -> str:
     return base_url.replace("https://", "wss://") + WS_PATH
-
-
-def ssl_of(r: Running | RoostServer) -> ssl.SSLContext:
-    rt = r.rt
-    assert rt.cert_path is not None
-    return pinned_context(rt.cert_path)
 
 
 def check_error_result(frame: dict[str, Any], code: str, cmd_id: int | None, what: str) -> None:

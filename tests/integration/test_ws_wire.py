@@ -22,7 +22,7 @@ from websockets.frames import Frame, Opcode
 from server.http.raw_body import RawBodyProtocol
 from server.ws.endpoint import Endpoint
 from server.ws.handshake import WS_PATH
-from tests.helpers.server import Running, make_settings, pinned_context, running
+from tests.helpers.server import Running, make_settings, running, ssl_of
 from tests.helpers.ws import WsClient
 
 HARD_CAP = 1 << 20  # max(1 MiB, 4 × the default 64 KiB frame limit)
@@ -104,9 +104,7 @@ class RawWs:
 @asynccontextmanager
 async def raw_ws(r: Running, token: str | None = None) -> AsyncIterator[RawWs]:
     """Connected and past ``auth_required``; signed in when ``token`` is given."""
-    rt = r.rt
-    assert rt.cert_path is not None
-    ws = await RawWs.open("127.0.0.1", rt.bound_port, pinned_context(rt.cert_path))
+    ws = await RawWs.open("127.0.0.1", r.rt.bound_port, ssl_of(r))
     try:
         assert (await ws.json())["type"] == "auth_required"
         if token is not None:
@@ -180,14 +178,13 @@ async def test_broken_framing_closes_with_the_code_rfc_6455_names(claimed: Runni
 
 async def test_upgrades_elsewhere_or_of_another_version_get_http_errors(claimed: Running) -> None:
     rt = claimed.rt
-    assert rt.cert_path is not None
     for path, version, status in [
         ("/api/v1/other", "13", 404),
         ("/api/v1/ws/", "13", 404),
         (WS_PATH, "8", 426),
     ]:
         reader, writer = await asyncio.open_connection(
-            "127.0.0.1", rt.bound_port, ssl=pinned_context(rt.cert_path)
+            "127.0.0.1", rt.bound_port, ssl=ssl_of(claimed)
         )
         got, head = await RawWs(reader, writer).request(path, version)
         assert got == status, (path, version, head)
@@ -237,11 +234,6 @@ async def _burst(claimed: Running) -> None:
             acks[reply["id"]] = reply["result"]["seq"]
     assert sorted(acks) == list(range(1, n + 1))
     assert sorted(acks.values()) == list(range(2, n + 2))  # seq 1 is the group's creation
-
-
-def ssl_of(r: Running) -> ssl.SSLContext:
-    assert r.rt.cert_path is not None
-    return pinned_context(r.rt.cert_path)
 
 
 # --- the endpoint alone, with a short keepalive -------------------------------------------------
