@@ -2,8 +2,9 @@
 at most 500 logins or 40 s; logins/s, p50/p99, server CPU and peak RSS. Meanwhile 20 of the
 users chat (W-chat's open-loop sender at 20 msgs/s in groups of ten), and the chat's p99 is
 compared with the same chat without the storm: a storm must not starve chat (goal: at most
-2×). Then token resumption: reconnecting the WebSocket with a valid access token. The server
-keeps its production argon2id parameters: hashing is what this workload measures.
+2×). Then token resumption: reconnecting the WebSocket with a valid access token (bench/resume.py),
+Roost's and, in the same run with the same generator, the in-memory reference server's. The
+server keeps its production argon2id parameters: hashing is what this workload measures.
 
     python -m bench.wlogin --out bench/results/wlogin.json
 """
@@ -19,8 +20,9 @@ from typing import Any
 
 import httpx
 
+from bench import resume
 from bench.chat_load import BenchUser, ChatLoad
-from bench.common import PASSWORD, Target, create_users, open_session, percentile, start_local
+from bench.common import PASSWORD, Target, create_users, percentile, start_local, start_reference
 from bench.local_server import cpu_seconds, pin_generator
 
 LOOPS = 50
@@ -29,6 +31,7 @@ MAX_SECONDS = 40.0
 CHAT_USERS = 20
 CHAT_RATE = 20  # msgs/s: a lively team, far below what the server holds
 CHAT_SECONDS = 15.0
+RESUME_SECONDS = 10.0
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -77,36 +80,30 @@ async def login_storm(target: Target, usernames: list[str], pid: int) -> dict[st
     }
 
 
-async def resumption(target: Target, tokens: list[str], seconds: float = 10.0) -> dict[str, Any]:
-    """Open, authenticate with a held access token, close: as a client does after a network
-    change. Twenty loops in flight."""
-    count = 0
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    t0 = time.monotonic()
-
-    async def loop(k: int) -> None:
-        nonlocal count
-        while time.monotonic() < deadline:
-            start = time.perf_counter()
-            ws = await open_session(target, tokens[(k + count) % len(tokens)], sync=False)
-            latencies.append(time.perf_counter() - start)
-            count += 1
-            await ws.close()
-
-    await asyncio.gather(*(loop(k) for k in range(20)))
-    elapsed = time.monotonic() - t0
+async def token_resumption(target: Target, tokens: list[str], plain: bool) -> dict[str, Any]:
+    """Roost's resumptions, then the reference server's (bench/reference/fanout.py, in memory)
+    with the same generator in the same run: the generator's own ceiling shows as the
+    reference's figure."""
+    roost = await resume.resumption(target.ws_url, target.ctx, tokens, RESUME_SECONDS)
+    reference = await start_reference(sqlite=False, plain=plain)
+    try:
+        ref_tokens = [f"u{i + 1}" for i in range(len(tokens))]
+        ref = await resume.resumption(reference.ws_url, reference.ctx, ref_tokens, RESUME_SECONDS)
+    finally:
+        assert reference.server is not None
+        await asyncio.to_thread(reference.server.stop)
     return {
-        "resumptions": count,
-        "resumptions_per_s": round(count / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        **roost,
+        "reference": ref,
+        "ratio": round(roost["resumptions_per_s"] / ref["resumptions_per_s"], 2)
+        if ref["resumptions_per_s"]
+        else None,
     }
 
 
-async def run() -> dict[str, Any]:
+async def run(*, plain: bool = False) -> dict[str, Any]:
     # Production hashing: no CHEAP_HASHING here. Users are created once, slowly.
-    target = await start_local({})
+    target = await start_local({}, plain=plain)
     assert target.server is not None
     try:
         users = await create_users(target, 50, prefix="login")
@@ -136,9 +133,9 @@ async def run() -> dict[str, Any]:
             ),
         }
         print(json.dumps({"login_storm": storm}), flush=True)
-        resume = await resumption(target, [u["access_token"] for u in users])
-        print(json.dumps({"token_resumption": resume}), flush=True)
-        return {"workload": "W-login", "login_storm": storm, "token_resumption": resume}
+        resumed = await token_resumption(target, [u["access_token"] for u in users], plain)
+        print(json.dumps({"token_resumption": resumed}), flush=True)
+        return {"workload": "W-login", "login_storm": storm, "token_resumption": resumed}
     finally:
         # In a thread: this loop must stay free to answer the server's close frames.
         await asyncio.to_thread(target.server.stop)
@@ -149,9 +146,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--out", type=Path)
+    p.add_argument("--plain", action="store_true", help="plain WebSocket on loopback, no TLS")
     a = p.parse_args()
     pin_generator()
-    result = asyncio.run(run())
+    result = asyncio.run(run(plain=a.plain))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_text(json.dumps(result, indent=2))

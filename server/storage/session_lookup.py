@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Engine
 
+from server.storage.engine import database_busy
+
 
 class SessionRow(NamedTuple):
     session_id: str
@@ -31,12 +33,21 @@ _COLUMNS = (
 
 
 class SessionLookup:
-    """One statement of driver SQL on a thread and connection of its own. Through the async
-    engine the same read cost a pool checkout, a BEGIN, the statement's cache key and a
-    ROLLBACK, each a trip to the driver's thread: a fifth of the server's CPU while clients
-    reconnected (docs/performance.md, token resumption). Each lookup is a statement of its own
-    (SQLite autocommit, a transaction ended at once on PostgreSQL), so it sees every commit
-    made before it, a revocation included."""
+    """One statement of driver SQL on a connection of its own. Through the async engine the
+    same read cost a pool checkout, a BEGIN, the statement's cache key and a ROLLBACK, each a
+    trip to the driver's thread: a fifth of the server's CPU while clients reconnected
+    (docs/performance.md, token resumption). Each lookup is a statement of its own (SQLite
+    autocommit, a transaction ended at once on PostgreSQL), so it sees every commit made before
+    it, a revocation included.
+
+    On SQLite the read runs on the event loop itself: a primary-key read of a local file in
+    WAL mode takes tens of microseconds and never waits for a writer, while handing it to a
+    thread cost the loop more than the read (the wake-up of the thread, a GIL hand-over on
+    one core, the future coming back). That connection never waits for a lock (busy_timeout
+    0): in the rare moment SQLite answers "busy" to a reader (a checkpoint resetting the WAL,
+    recovery after a crash), the lookup goes to the thread, which may wait. The first lookup
+    goes to the thread too, which opens the loop's connection for the next ones. Other
+    databases are across a network: always the thread."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -45,39 +56,73 @@ class SessionLookup:
             f"SELECT {_COLUMNS} FROM device_sessions AS s "  # noqa: S608 - fixed names
             f"JOIN users AS u ON u.id = s.user_id WHERE s.id = {mark}"
         )
-        self._end_transaction = engine.dialect.name != "sqlite"
+        self._on_loop = engine.dialect.name == "sqlite"
+        self._end_transaction = not self._on_loop
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="session-lookup")
-        self._conn: Any = None
+        self._conn: Any = None  # the thread's
+        self._loop_conn: Any = None  # the event loop's (SQLite only), opened by the thread
         self._closed = False
 
     async def get(self, session_id: str) -> SessionRow | None:
+        conn = self._loop_conn
+        if conn is not None:
+            try:
+                return self._read(conn, session_id)
+            except Exception as exc:
+                if not database_busy(exc):
+                    # A broken connection is not kept: the thread opens another.
+                    self._loop_conn = None
+                    conn.invalidate()
+                    raise
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._get_blocking, session_id)
 
     def _get_blocking(self, session_id: str) -> SessionRow | None:
         if self._conn is None:
             self._conn = self._engine.raw_connection()
-        conn = self._conn
         try:
-            cur = conn.cursor()
-            try:
-                cur.execute(self._sql, (session_id,))
-                row = cur.fetchone()
-            finally:
-                cur.close()
-            if self._end_transaction:
-                conn.rollback()
+            row = self._read(self._conn, session_id)
         except Exception:
             # A broken connection is not kept: the next lookup opens another.
-            self._conn = None
+            conn, self._conn = self._conn, None
             conn.invalidate()
             raise
+        if self._on_loop and self._loop_conn is None:
+            self._loop_conn = self._open_for_loop()
+        return row
+
+    def _open_for_loop(self) -> Any:
+        """Opened here, on the thread: connecting sets pragmas, which may wait for a lock."""
+        try:
+            conn = self._engine.raw_connection()
+        except Exception:  # the lookups go on through the thread; the next one tries again
+            return None
+        try:
+            cur = conn.cursor()
+            cur.execute("PRAGMA busy_timeout=0")
+            cur.close()
+        except Exception:
+            conn.invalidate()
+            return None
+        return conn
+
+    def _read(self, conn: Any, session_id: str) -> SessionRow | None:
+        cur = conn.cursor()
+        try:
+            cur.execute(self._sql, (session_id,))
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        if self._end_transaction:
+            conn.rollback()
         return None if row is None else SessionRow(*row)
 
     def _close_blocking(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        # Here, not on the loop: the last connection to close checkpoints the WAL.
+        for conn in (self._conn, self._loop_conn):
+            if conn is not None:
+                conn.close()
+        self._conn = self._loop_conn = None
 
     async def close(self) -> None:
         """Idempotent: a runtime may be closed twice."""

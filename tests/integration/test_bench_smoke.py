@@ -3,6 +3,7 @@ nothing: the figures come from full runs, see docs/performance.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -73,6 +74,25 @@ async def test_two_steps_at_one_rate_both_deliver() -> None:
         await chat.close()
     finally:
         target.server.stop()
+
+
+async def test_token_resumption_counts_only_answered_auths() -> None:
+    """bench/resume.py against a real server: valid tokens resume, a refused one counts as a
+    failure and never as a resumption."""
+    from bench import resume
+    from bench.common import CHEAP_HASHING, create_users, start_local
+
+    target = await start_local(CHEAP_HASHING)
+    assert target.server is not None
+    try:
+        tokens = [u["access_token"] for u in await create_users(target, 3)]
+        good = await resume.resumption(target.ws_url, target.ctx, tokens, 0.5)
+        assert good["failures"] == 0 and good["resumptions"] > 0
+        assert 0 < good["p50_ms"] <= good["p99_ms"]
+        bad = await resume.resumption(target.ws_url, target.ctx, ["not-a-token"], 0.3)
+        assert bad["resumptions"] == 0 and bad["failures"] > 0 and bad["p99_ms"] is None
+    finally:
+        await asyncio.to_thread(target.server.stop)
 
 
 def test_a_server_that_starts_too_late_is_stopped() -> None:

@@ -3,6 +3,8 @@ commit made before it (a revocation above all), and a broken connection is repla
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -61,10 +63,53 @@ async def test_a_broken_connection_is_replaced(tmp_path: Path) -> None:
     lookup = SessionLookup(create_sync_engine(_database(tmp_path)))
     try:
         assert await lookup.get("s1") is not None
-        lookup._conn.dbapi_connection.close()  # the database went away under it
+        lookup._loop_conn.dbapi_connection.close()  # the database went away under it
         with pytest.raises(Exception, match="closed"):
             await lookup.get("s1")
         assert await lookup.get("s1") is not None
     finally:
         await lookup.close()
         await lookup.close()  # as a runtime closed twice does
+
+
+async def test_a_locked_database_is_waited_for_on_the_thread_while_the_loop_runs_on(
+    tmp_path: Path,
+) -> None:
+    url = _database(tmp_path)
+    # An exclusive-mode connection keeps every other connection out until it closes.
+    holder = sqlite3.connect(str(tmp_path / "roost.db"), isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("UPDATE device_sessions SET last_seen_at = 5.0")
+    holder.execute("COMMIT")
+    lookup = SessionLookup(create_sync_engine(url))
+    try:
+        pending = asyncio.ensure_future(lookup.get("s1"))
+        ticks = 0
+        for _ in range(10):  # the loop keeps running while the thread waits for the lock
+            await asyncio.sleep(0.02)
+            ticks += 1
+        assert ticks == 10 and not pending.done()
+        holder.close()
+        row = await asyncio.wait_for(pending, 10)
+        assert row is not None and row.last_seen_at == 5.0
+        # The thread opened the loop's own connection, which serves the next lookups.
+        assert lookup._loop_conn is not None
+        assert await lookup.get("s1") == row
+    finally:
+        holder.close()
+        await lookup.close()
+
+
+async def test_on_another_database_the_lookup_uses_only_its_thread(tmp_path: Path) -> None:
+    lookup = SessionLookup(create_sync_engine(_database(tmp_path)))
+    lookup._on_loop = False  # as for PostgreSQL, whose reads cross a network
+    try:
+        assert await lookup.get("s1") is not None
+        assert lookup._loop_conn is None and lookup._conn is not None
+        lookup._conn.dbapi_connection.close()
+        with pytest.raises(Exception, match="closed"):
+            await lookup.get("s1")
+        assert await lookup.get("s1") is not None
+    finally:
+        await lookup.close()
