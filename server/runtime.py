@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.backup.restore import apply_staged_blocking
 from server.backup.service import Backups
@@ -35,6 +34,7 @@ from server.services.secrets import Passwords, human_code, random_id
 from server.services.settings import ServerOptions
 from server.services.tokens import TokenSigner
 from server.storage import meta
+from server.storage.aio import AsyncEngine
 from server.storage.engine import (
     Checkpointer,
     create_engine,

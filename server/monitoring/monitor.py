@@ -17,8 +17,6 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from server import __version__
 from server.config import Settings
 from server.monitoring.alerts import AlertBook, BackupStatus, Change, Conditions, Thresholds
@@ -29,6 +27,7 @@ from server.monitoring.sampler import HostSources, Sampler
 from server.protocol.monitoring import Alert, HistoryRange, MetricsSnapshot, Sample, UserStorage
 from server.services.hub import Hub, event_frame
 from server.storage import metrics as q
+from server.storage.aio import AsyncEngine
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from server.monitoring import probes
 from server.protocol.monitoring import Sample
 from server.services.hub import Hub
 from server.storage import metrics as q
+from server.storage.aio import AsyncEngine
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from typing import Any
 
 import pyotp
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.protocol.auth import (
     SecondFactorRequired,
@@ -36,6 +35,7 @@ from server.services.secrets import (
 )
 from server.storage import accounts as q
 from server.storage import audit
+from server.storage.aio import AsyncConnection
 
 CHALLENGE_TTL_S = 300
 CHALLENGE_TRIES = 5

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.protocol.admin import (
     AdminUser,
@@ -40,6 +39,7 @@ from server.services.settings import registration_open
 from server.storage import accounts as q
 from server.storage import audit
 from server.storage import invites as iq
+from server.storage.aio import AsyncConnection
 
 RESET_CODE_TTL_S = 7 * 86_400
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.protocol.chat import (
     Ack,
@@ -39,6 +38,7 @@ from server.services.ratelimit import TokenBucket
 from server.services.secrets import random_id, random_token, token_hash
 from server.storage import chat as q
 from server.storage import files as files_q
+from server.storage.aio import AsyncConnection
 
 REPLAY_PAGE = 500
 

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.config import Settings
 from server.datakey import DataKey
@@ -57,6 +56,7 @@ from server.services.blobstore import (
 from server.services.errors import ApiError
 from server.services.secrets import random_id
 from server.storage import files as q
+from server.storage.aio import AsyncEngine
 
 log = logging.getLogger(__name__)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.protocol.common import Role
+from server.storage.aio import AsyncEngine
 from server.storage.tables import members
 
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from sqlalchemy import Row, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import audit_log
 
 

@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import (
     conversation_invites,
     conversations,

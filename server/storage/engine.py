@@ -15,9 +15,9 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from server.child import run_in_child_blocking
+from server.storage.aio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import attachment_shares, attachments, blobs, events, members, uploads
 
 # --- uploads ------------------------------------------------------------------------------------

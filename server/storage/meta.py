@@ -1,8 +1,8 @@
 """Queries on ``server_meta``: the server's identity and claim state."""
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import server_meta
 
 

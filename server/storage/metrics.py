@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from sqlalchemy import ColumnClause, Integer, delete, func, literal_column, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import (
     attachments,
     blobs,

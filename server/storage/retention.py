@@ -8,9 +8,9 @@ too. Events other than messages (membership, renames) stay: they carry no words 
 from __future__ import annotations
 
 from sqlalchemy import FromClause, and_, delete, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import attachment_shares, attachments, events, reactions
 
 

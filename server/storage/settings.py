@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.aio import AsyncConnection
 from server.storage.tables import server_meta
 
 SETTING = "setting."

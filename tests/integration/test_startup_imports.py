@@ -1,6 +1,6 @@
 """What ``roost-server run`` keeps out of its memory: libraries it needs only now and then are
 loaded when first used, and Alembic and ``cryptography.x509`` never (a schema that is behind is
-migrated by a child, and a missing certificate made by one)."""
+migrated by a child, and a missing certificate made by one), nor SQLAlchemy's ORM."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ LAZY = (
     "bcrypt",
 )
 
-# ``roost-server run`` as systemd runs it, stopped as soon as it serves; then which of LAZY the
-# server process had loaded.
+# Never loaded: the server uses SQLAlchemy Core through server/storage/aio.py, and the package
+# ``sqlalchemy.ext.asyncio`` would bring the ORM with it (5.6 MiB).
+NEVER = ("sqlalchemy.ext.asyncio", "sqlalchemy.orm")
+
+# ``roost-server run`` as systemd runs it, stopped as soon as it serves; then which of LAZY and
+# NEVER the server process had loaded.
 _RUN_ONCE = textwrap.dedent(
     """
     import json, sys
@@ -48,7 +52,7 @@ _RUN_ONCE = textwrap.dedent(
     code = cli.main(["run", *sys.argv[1:]])
     print(json.dumps({{"exit": code, "loaded": [m for m in {lazy!r} if m in sys.modules]}}))
     """
-).format(lazy=LAZY)
+).format(lazy=LAZY + NEVER)
 
 
 def _run_once(root: Path) -> dict[str, object]:
