@@ -50,23 +50,25 @@ def create_async_engine(url: str | URL, **kw: Any) -> AsyncEngine:
     return AsyncEngine(sa_create_engine(url, **kw))
 
 
-async def _run_to_completion(coro: Coroutine[Any, Any, None]) -> None:
-    """Run a clean-up (a connection's close) to its end even if the caller is cancelled
-    meanwhile, then re-raise the cancellation: left half-way, a connection could go back to a
-    pool after the engine was disposed. As ``sqlalchemy.ext.asyncio`` closes connections."""
-    task = asyncio.get_running_loop().create_task(coro, name="db-connection-close")
+async def _to_its_end(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Await ``coro`` to its end even if the caller is cancelled meanwhile, then re-raise the
+    cancellation. Every statement, commit, rollback and close goes through here: a statement
+    cut off half-way made SQLAlchemy invalidate the connection, and aiosqlite then lost its
+    SQLite connection without closing it, so an interrupted write transaction kept SQLite's
+    write lock until the garbage collector found it, and every other writer waited for it
+    (tests/unit/server/test_storage_aio.py). Run to its end, the statement's transaction is
+    rolled back as any failed one is, and the connection goes back to the pool. Statements
+    take milliseconds; so does the wait."""
+    task = asyncio.get_running_loop().create_task(coro, name="db-call")
     cancelled: asyncio.CancelledError | None = None
-    while True:
+    while not task.done():
         try:
-            await asyncio.shield(task)
+            await asyncio.wait((task,))  # unlike awaiting it, never cancels the task
         except asyncio.CancelledError as err:
-            if task.done():
-                raise
             cancelled = err
-        else:
-            break
     if cancelled is not None:
         raise cancelled
+    return task.result()
 
 
 async def _buffered(result: CursorResult[*_Ts], method: str) -> CursorResult[*_Ts]:
@@ -142,7 +144,7 @@ class AsyncConnection:
         """Check a connection out of the pool (what ``async with`` does)."""
         if self.sync_connection is not None:
             raise InvalidRequestError("connection is already started")
-        self.sync_connection = await greenlet_spawn(self.sync_engine.connect)
+        self.sync_connection = await _to_its_end(greenlet_spawn(self.sync_engine.connect))
         return self
 
     async def __aenter__(self) -> AsyncConnection:
@@ -154,7 +156,7 @@ class AsyncConnection:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await _run_to_completion(self.close())
+        await _to_its_end(self.close())
 
     @property
     def _proxied(self) -> Connection:
@@ -180,10 +182,10 @@ class AsyncConnection:
         return AsyncTransaction(self)
 
     async def commit(self) -> None:
-        await greenlet_spawn(self._proxied.commit)
+        await _to_its_end(greenlet_spawn(self._proxied.commit))
 
     async def rollback(self) -> None:
-        await greenlet_spawn(self._proxied.rollback)
+        await _to_its_end(greenlet_spawn(self._proxied.rollback))
 
     async def close(self) -> None:
         """Give the connection back to the pool, rolling back what is not committed."""
@@ -219,12 +221,14 @@ class AsyncConnection:
         execution_options: CoreExecuteOptionsParameter | None = None,
     ) -> CursorResult[*tuple[Any, ...]]:
         """Run a statement; the result's rows are already fetched."""
-        result = await greenlet_spawn(
-            self._proxied.execute,
-            statement,
-            parameters,
-            execution_options=execution_options,
-            _require_await=True,  # a sync driver here would block the event loop: refused
+        result = await _to_its_end(
+            greenlet_spawn(
+                self._proxied.execute,
+                statement,
+                parameters,
+                execution_options=execution_options,
+                _require_await=True,  # a sync driver here would block the event loop: refused
+            )
         )
         return await _buffered(result, "execute")
 
@@ -235,12 +239,14 @@ class AsyncConnection:
         execution_options: CoreExecuteOptionsParameter | None = None,
     ) -> CursorResult[*tuple[Any, ...]]:
         """Run SQL as the driver takes it (its own placeholders)."""
-        result = await greenlet_spawn(
-            self._proxied.exec_driver_sql,
-            statement,
-            parameters,
-            execution_options,
-            _require_await=True,
+        result = await _to_its_end(
+            greenlet_spawn(
+                self._proxied.exec_driver_sql,
+                statement,
+                parameters,
+                execution_options,
+                _require_await=True,
+            )
         )
         return await _buffered(result, "exec_driver_sql")
 
@@ -316,7 +322,9 @@ class AsyncConnection:
     ) -> _T:
         """Call ``fn(sync_connection, ...)`` in a greenlet, so that its statements are awaited
         on the event loop; ``fn`` must not block on anything else."""
-        return await greenlet_spawn(fn, self._proxied, *args, _require_await=False, **kw)
+        return await _to_its_end(
+            greenlet_spawn(fn, self._proxied, *args, _require_await=False, **kw)
+        )
 
 
 class AsyncTransaction:
@@ -345,7 +353,7 @@ class AsyncTransaction:
         return self._proxied.is_active
 
     async def __aenter__(self) -> AsyncTransaction:
-        trans = await greenlet_spawn(self.connection._proxied.begin)
+        trans = await _to_its_end(greenlet_spawn(self.connection._proxied.begin))
         # The sync context manager's bookkeeping: a commit or rollback inside the block
         # ends the block's transaction, as in a sync ``with conn.begin():``.
         trans.__enter__()
@@ -358,10 +366,10 @@ class AsyncTransaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await greenlet_spawn(self._proxied.__exit__, exc_type, exc, tb)
+        await _to_its_end(greenlet_spawn(self._proxied.__exit__, exc_type, exc, tb))
 
     async def commit(self) -> None:
-        await greenlet_spawn(self._proxied.commit)
+        await _to_its_end(greenlet_spawn(self._proxied.commit))
 
     async def rollback(self) -> None:
-        await greenlet_spawn(self._proxied.rollback)
+        await _to_its_end(greenlet_spawn(self._proxied.rollback))

@@ -9,6 +9,7 @@ installed by hand; its table ``aio_t`` is dropped and made anew).
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sqlite3
 import threading
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from server.storage.aio import AsyncEngine, _run_to_completion, create_async_engine
+from server.storage.aio import AsyncEngine, _to_its_end, create_async_engine
 from server.storage.engine import create_engine, sqlite_url
 
 POSTGRES_URL = os.environ.get("ROOST_TEST_POSTGRES_URL", "")
@@ -201,12 +202,13 @@ def _hold_function(started: threading.Event, release: threading.Event) -> Any:
     return on_connect
 
 
-async def test_cancelled_mid_statement_discards_the_connection(
+async def test_a_request_cancelled_mid_statement_is_rolled_back_once_the_statement_ends(
     sqlite_engine: AsyncEngine,
 ) -> None:
-    """A request cancelled while its statement runs (a client gone, a timeout): the driver
-    connection, in an unknown state, is thrown away rather than pooled; none stays checked
-    out; nothing of the transaction is seen; the next request gets a connection that works."""
+    """A request cancelled while its statement runs (a client gone, a timeout): the statement
+    runs to its end, then the cancellation ends the request; its transaction is rolled back,
+    nothing later in it runs, the connection goes back to the pool (not invalidated) and
+    the next request gets a connection that works."""
     started, release = threading.Event(), threading.Event()
     event.listen(sqlite_engine.sync_engine, "connect", _hold_function(started, release))
     invalidated: list[BaseException | None] = []
@@ -219,18 +221,21 @@ async def test_cancelled_mid_statement_discards_the_connection(
         async with sqlite_engine.begin() as conn:
             await conn.execute(insert(t).values(id=1, name="cancelled"))
             await conn.execute(text("SELECT hold()"))
+            after.append("second insert")
             await conn.execute(insert(t).values(id=2, name="never"))
 
+    after: list[str] = []
     task = asyncio.get_running_loop().create_task(request(), name="request")
     try:
         assert await asyncio.to_thread(started.wait, 5)
         task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()  # the statement is still running: the request waits for it
     finally:
         release.set()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 10)
-    assert len(invalidated) == 1
-    assert isinstance(invalidated[0], asyncio.CancelledError)
+    assert after == [] and invalidated == []
     assert sqlite_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert await _names(sqlite_engine) == []
     async with sqlite_engine.connect() as conn:
@@ -246,7 +251,7 @@ async def test_a_close_runs_to_its_end_when_its_caller_is_cancelled() -> None:
         await asyncio.sleep(0.05)
         steps.append("closed")
 
-    caller = asyncio.get_running_loop().create_task(_run_to_completion(close()), name="caller")
+    caller = asyncio.get_running_loop().create_task(_to_its_end(close()), name="caller")
     await asyncio.sleep(0)
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -297,3 +302,42 @@ async def test_engine_events_apply(tmp_path: Path) -> None:
     finally:
         await writer.dispose()
         await reader.dispose()
+
+
+async def test_a_write_cancelled_mid_statement_does_not_keep_the_write_lock(
+    tmp_path: Path,
+) -> None:
+    """The transaction of a cancelled request ends with it: the next writer, on another
+    connection, gets SQLite's write lock at once, not when the collector finds the lost one."""
+    engine = create_engine(sqlite_url(tmp_path))  # Roost's: BEGIN IMMEDIATE, WAL, busy timeout
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE aio_t (id INTEGER PRIMARY KEY, name TEXT)")
+    started, release = threading.Event(), threading.Event()
+    event.listen(engine.sync_engine, "connect", _hold_function(started, release))
+    await engine.dispose()  # the pooled connection has no hold()
+
+    async def request() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(insert(t).values(id=1, name="cancelled"))
+            await conn.execute(text("SELECT hold()"))
+
+    gc.disable()  # the collector must not be what frees the lock
+    try:
+        task = asyncio.get_running_loop().create_task(request(), name="request")
+        try:
+            assert await asyncio.to_thread(started.wait, 5)
+            task.cancel()
+        finally:
+            release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+        other = sqlite3.connect(str(tmp_path / "roost.db"), timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT INTO aio_t (id, name) VALUES (2, 'next')")
+            other.execute("COMMIT")
+        finally:
+            other.close()
+    finally:
+        gc.enable()
+        await engine.dispose()
