@@ -221,7 +221,7 @@ def _stream(
         dl.close()
         return Response(status_code=status, headers=headers, media_type=media_type)
 
-    async def body() -> AsyncIterator[bytes]:
+    async def body() -> AsyncIterator[bytes | memoryview]:
         try:
             for start, end, lead in parts:
                 if lead:

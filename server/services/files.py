@@ -183,13 +183,13 @@ class Download:
     def close(self) -> None:
         self.reader.close()
 
-    async def stream(self, start: int, end: int) -> AsyncIterator[bytes]:
+    async def stream(self, start: int, end: int) -> AsyncIterator[memoryview]:
         """Plaintext ``start`` .. ``end`` (exclusive), a segment-aligned span per thread trip:
         never the whole file in memory."""
         pos = start
         while pos < end:
             stop = min(end, self.reader.next_boundary(pos, READ_SPAN))
-            data = await asyncio.to_thread(self.reader.read_blocking, pos, stop - pos)
+            data = await asyncio.to_thread(self.reader.read_span_blocking, pos, stop)
             if not data:
                 return
             yield data
@@ -221,6 +221,8 @@ class Files:
         # Chunks being received, by upload id; and when each upload's row was last updated.
         self._arriving: dict[str, _Arriving] = {}
         self._noted: dict[str, float] = {}
+        # Files being deleted after the answer was sent (``_delete_soon``).
+        self._deleting: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         await asyncio.to_thread(self.store.ensure_dirs_blocking)
@@ -238,6 +240,12 @@ class Files:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        await self.settled()
+
+    async def settled(self) -> None:
+        """Waits for the deletions started after an answer (``_delete_soon``)."""
+        while self._deleting:
+            await asyncio.wait(list(self._deleting))
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -734,13 +742,29 @@ class Files:
             await q.delete_upload_txn(conn, upload_id)
             stored = await q.get_attachment_txn(conn, attachment_id)
         if existing is not None:
-            await self._delete_files(written)  # the same bytes were stored already
+            self._delete_soon(written)  # the same bytes were stored already
         await asyncio.to_thread(self.store.delete_blocking, UPLOADS, upload_id)
         return self._attachment(stored)
 
     async def _delete_files(self, files: list[tuple[str, str]]) -> None:
         for kind, obj in files:
             await asyncio.to_thread(self.store.delete_blocking, kind, obj)
+
+    def _delete_soon(self, files: list[tuple[str, str]]) -> None:
+        """Deletes files no row names any more without making the answer wait: unlinking a
+        large file takes tens of ms (a duplicate of 100 MiB: 70-80 ms here, with ``discard``).
+        If the server stops first, ``sweep`` removes them as strays."""
+        task = asyncio.get_running_loop().create_task(
+            self._delete_quietly(files), name="files-delete"
+        )
+        self._deleting.add(task)
+        task.add_done_callback(self._deleting.discard)
+
+    async def _delete_quietly(self, files: list[tuple[str, str]]) -> None:
+        try:
+            await self._delete_files(files)
+        except OSError as exc:  # the sweep tries again later
+            log.warning("could not delete %s: %s", files, exc)
 
     # --- attachments ------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from server.services.blobstore import BlobStore
+from server.services.blobstore import DEFAULT_SEGMENT, BlobStore
 from server.storage.tables import attachment_shares, attachments, blobs, uploads
 from tests.helpers.server import Running, Session, make_settings, pinned_context, running
 from tests.helpers.ws import CommandFailed, WsClient
@@ -599,6 +599,31 @@ async def test_a_really_full_small_filesystem(tmp_path: Path, small_fs: Path) ->
 # --- downloads: Range, types, names, access -------------------------------------------------------
 
 
+async def test_downloads_across_read_spans_are_byte_exact(srv: Running) -> None:
+    """A download goes out a span (1 MiB, segment-aligned) per trip to the reading thread, each
+    decrypted into one buffer: ranges that start and end inside segments and cross spans come
+    back exact, as does the whole file."""
+    who = srv.owner
+    assert who is not None
+    seg = DEFAULT_SEGMENT
+    data = os.urandom(2 * MiB + 3 * seg + 17)
+    att = await attach(srv, who, data, name="spans.bin")
+    url = f"/api/v1/attachments/{att['id']}/content"
+    resp = await srv.client.get(url, headers=who.headers)
+    assert resp.status_code == 200
+    assert resp.content == data
+    for a, b in [
+        (seg - 1, MiB + seg + 1),  # inside a segment to inside another, across a span
+        (MiB, 2 * MiB),  # exactly one span
+        (MiB - 5, len(data)),  # to the end: the short last segment
+        (0, 1),
+        (len(data) - 18, len(data)),
+    ]:
+        resp = await srv.client.get(url, headers={**who.headers, "Range": f"bytes={a}-{b - 1}"})
+        assert resp.status_code == 206
+        assert resp.content == data[a:b], (a, b)
+
+
 async def test_range_reads_return_the_exact_bytes_of_an_encrypted_blob(srv: Running) -> None:
     who = srv.owner
     assert who is not None
@@ -1046,6 +1071,8 @@ async def test_identical_content_is_stored_once_and_swept_when_unused(srv: Runni
     a = await attach(srv, mum, data, name="a.bin")
     b = await attach(srv, dad, data, name="b.bin")
     assert a["id"] != b["id"]
+    assert srv.rt.files is not None
+    await srv.rt.files.settled()  # the second copy's file goes after the answer
     assert await count(srv, blobs) == 1
     assert len(files_on_disk(srv, "blobs")) == 1
     # each user's quota counts their own copy
