@@ -95,6 +95,36 @@ async def test_token_resumption_counts_only_answered_auths() -> None:
         await asyncio.to_thread(target.server.stop)
 
 
+async def test_the_login_storm_runs_in_its_own_process_and_counts_logins() -> None:
+    """bench/storm.py as W-login starts it: real logins against a real server; a wrong
+    username counts as a failure; bad input is refused with a message."""
+    from bench.common import CHEAP_HASHING, create_users, start_local
+
+    target = await start_local(CHEAP_HASHING)
+    assert target.server is not None
+    try:
+        names = [u["user"]["username"] for u in await create_users(target, 2)]
+        cmd = [sys.executable, "-m", "bench.storm", target.base_url,
+               str(target.server.cert_path()), "--max-logins", "4"]  # fmt: skip
+
+        def storm(stdin: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(  # noqa: S603 - our own module
+                cmd, input=stdin, capture_output=True, text=True, timeout=120, check=False
+            )
+
+        ok = await asyncio.to_thread(storm, json.dumps(names))
+        assert ok.returncode == 0, ok.stderr[-2000:]
+        result = json.loads(ok.stdout)
+        assert result["logins"] >= 4 and result["failures"] == 0
+        bad = await asyncio.to_thread(storm, json.dumps(["nobody-here"]))
+        assert json.loads(bad.stdout)["failures"] >= 4
+        refused = await asyncio.to_thread(storm, "not json")
+        assert refused.returncode == 2
+        assert "a JSON list of usernames" in refused.stderr
+    finally:
+        await asyncio.to_thread(target.server.stop)
+
+
 def test_a_server_that_starts_too_late_is_stopped() -> None:
     from bench.local_server import LocalServer
 
