@@ -48,9 +48,15 @@ async def login_storm(target: Target, usernames: list[str], pid: int) -> dict[st
         sys.executable, "-m", "bench.storm", target.base_url, cafile,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, _ = await asyncio.wait_for(
-        proc.communicate(json.dumps(usernames).encode()), storm.MAX_SECONDS + 300
-    )
+    try:
+        out, _ = await asyncio.wait_for(
+            proc.communicate(json.dumps(usernames).encode()), storm.MAX_SECONDS + 300
+        )
+    except BaseException:  # a storm that hangs, or the run interrupted: it ends with us
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
     elapsed = time.monotonic() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"the login storm failed (exit {proc.returncode})")
