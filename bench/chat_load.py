@@ -50,7 +50,7 @@ async def open_session(
     return ws
 
 
-def _ms(seconds: float) -> float | None:
+def ms(seconds: float) -> float | None:
     """Milliseconds for a report; None where nothing was measured (JSON has no NaN)."""
     return None if math.isnan(seconds) else round(seconds * 1000, 2)
 
@@ -281,12 +281,12 @@ class ChatLoad:
             "lost": step.expected - delivered,
             "duplicates": dups,
             "deliveries_per_s": round(delivered / elapsed, 1),
-            "p50_ms": _ms(percentile(lat, 0.50)),
-            "p95_ms": _ms(percentile(lat, 0.95)),
-            "p99_ms": _ms(percentile(lat, 0.99)),
+            "p50_ms": ms(percentile(lat, 0.50)),
+            "p95_ms": ms(percentile(lat, 0.95)),
+            "p99_ms": ms(percentile(lat, 0.99)),
             "max_ms": round(max(lat) * 1000, 2) if lat else None,
-            "ack_p50_ms": _ms(percentile(step.ack_latencies, 0.5)),
-            "ack_p99_ms": _ms(percentile(step.ack_latencies, 0.99)),
+            "ack_p50_ms": ms(percentile(step.ack_latencies, 0.5)),
+            "ack_p99_ms": ms(percentile(step.ack_latencies, 0.99)),
             "server_cpu_pct": None,
             "server_rss_mib": None,
             **(gauge.end() if gauge is not None else {}),

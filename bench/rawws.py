@@ -23,11 +23,8 @@ class RawWebSocket(asyncio.Protocol):
     """One client connection. Until ``on_text`` is set, text frames queue up for ``recv``."""
 
     def __init__(self, host: str, path: str) -> None:
-        self._request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-        ).encode()
         self._key = wsframe.client_key()
+        self._request = wsframe.upgrade_request(host, path, self._key)
         self.transport: asyncio.Transport | None = None
         self.on_text: OnText | None = None
         self._buf = bytearray()
@@ -41,25 +38,18 @@ class RawWebSocket(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        transport.write(self._request + b"Sec-WebSocket-Key: " + self._key + b"\r\n\r\n")
+        transport.write(self._request)
 
     def data_received(self, data: bytes) -> None:
         now = time.time()
         buf = self._buf
         buf += data
-        if not self._open:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(buf[:end]).decode("latin-1")
-            del buf[: end + 4]
-            expected = wsframe.accept_key(self._key).decode()
-            if not head.startswith("HTTP/1.1 101") or expected not in head:
-                self._fail(ConnectionClosed(f"the server refused the upgrade: {head[:80]!r}"))
-                return
-            self._open = True
-            self.opened.set_result(None)
         try:
+            if not self._open:
+                if not wsframe.take_upgrade(buf, self._key):
+                    return
+                self._open = True
+                self.opened.set_result(None)
             frames = wsframe.split(buf)
         except wsframe.ProtocolError as exc:
             self._fail(ConnectionClosed(str(exc)))

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench import wsframe
-from bench.chat_load import percentile
+from bench.chat_load import ms, percentile
 
 LOOPS = 20  # connections in flight
 
@@ -29,9 +29,9 @@ class Resumed(Exception):
 class _Resumption(asyncio.Protocol):
     """Upgrade; the server's hello; our auth frame; its ``auth_ok``; our close; its close."""
 
-    def __init__(self, request: bytes, auth: bytes, done: asyncio.Future[float]) -> None:
+    def __init__(self, netloc: str, path: str, auth: bytes, done: asyncio.Future[float]) -> None:
         self._key = wsframe.client_key()
-        self._request = request + b"Sec-WebSocket-Key: " + self._key + b"\r\n\r\n"
+        self._request = wsframe.upgrade_request(netloc, path, self._key)
         self._auth = auth
         self._done = done
         self._buf = bytearray()
@@ -49,16 +49,11 @@ class _Resumption(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buf = self._buf
         buf += data
-        if not self._open:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if not buf.startswith(b"HTTP/1.1 101") or wsframe.accept_key(self._key) not in buf:
-                self._fail(f"the server refused the upgrade: {bytes(buf[:80])!r}")
-                return
-            del buf[: end + 4]
-            self._open = True
         try:
+            if not self._open:
+                if not wsframe.take_upgrade(buf, self._key):
+                    return
+                self._open = True
             frames = wsframe.split(buf)
         except wsframe.ProtocolError as exc:
             self._fail(str(exc))
@@ -100,20 +95,17 @@ class _Resumption(asyncio.Protocol):
 
 
 async def resume_once(
-    host: str, port: int, request: bytes, auth: bytes, ctx: ssl.SSLContext | None
+    host: str, port: int, netloc: str, path: str, auth: bytes, ctx: ssl.SSLContext | None
 ) -> float:
     """One resumption, within ten seconds; its latency to ``auth_ok`` in seconds."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[float] = loop.create_future()
-    proto = _Resumption(request, auth, done)
+    proto = _Resumption(netloc, path, auth, done)
     try:
         async with asyncio.timeout(10):
-            if ctx is None:
-                await loop.create_connection(lambda: proto, host, port)
-            else:
-                await loop.create_connection(
-                    lambda: proto, host, port, ssl=ctx, server_hostname=host
-                )
+            await loop.create_connection(
+                lambda: proto, host, port, ssl=ctx, server_hostname=host if ctx else None
+            )
             return await done
     except BaseException:  # a timeout or the end of the run: no connection left behind
         proto.abort()
@@ -127,10 +119,6 @@ async def resumption(
     parts = urlsplit(ws_url)
     host = parts.hostname or "127.0.0.1"
     port = parts.port or (443 if parts.scheme == "wss" else 80)
-    request = (
-        f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
-        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-    ).encode()
     auths = [json.dumps({"type": "auth", "access_token": t}).encode() for t in tokens]
     latencies: list[float] = []
     failures = 0
@@ -140,8 +128,9 @@ async def resumption(
         nonlocal failures
         i = k
         while time.monotonic() < deadline:
+            auth = auths[i % len(auths)]
             try:
-                latencies.append(await resume_once(host, port, request, auths[i % len(auths)], ctx))
+                latencies.append(await resume_once(host, port, parts.netloc, parts.path, auth, ctx))
             except (OSError, TimeoutError, Resumed):
                 failures += 1
             i += LOOPS
@@ -161,10 +150,6 @@ async def resumption(
         "resumptions": len(latencies),
         "failures": failures,
         "resumptions_per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": _ms(percentile(latencies, 0.5)) if latencies else None,
-        "p99_ms": _ms(percentile(latencies, 0.99)) if latencies else None,
+        "p50_ms": ms(percentile(latencies, 0.5)),
+        "p99_ms": ms(percentile(latencies, 0.99)),
     }
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)

@@ -38,6 +38,36 @@ def client_key() -> bytes:
     return base64.b64encode(os.urandom(16))
 
 
+def upgrade_request(netloc: str, path: str, key: bytes) -> bytes:
+    """A client's opening handshake for ``path`` on ``netloc`` with ``key`` (client_key())."""
+    return (
+        (
+            f"GET {path} HTTP/1.1\r\nHost: {netloc}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        ).encode()
+        + b"Sec-WebSocket-Key: "
+        + key
+        + b"\r\n\r\n"
+    )
+
+
+def take_upgrade(buf: bytearray, key: bytes) -> bool:
+    """Removes the server's answer to the handshake from the front of ``buf``: False while it
+    has not all arrived, True once it has and accepted ``key``.
+
+    Raises:
+        ProtocolError: the server answered with anything but a switch to WebSocket for ``key``.
+    """
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    head = bytes(buf[:end]).decode("latin-1")
+    del buf[: end + 4]
+    if not head.startswith("HTTP/1.1 101") or accept_key(key).decode() not in head:
+        raise ProtocolError(f"the server refused the upgrade: {head[:80]!r}")
+    return True
+
+
 def header(length: int, opcode: int = TEXT, *, masked: bool = False) -> bytes:
     """A final frame's header (without the mask key)."""
     mask_bit = 0x80 if masked else 0

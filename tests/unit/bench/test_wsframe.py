@@ -75,3 +75,21 @@ async def test_client_talks_to_a_real_server() -> None:
         await ws.close()
         with pytest.raises(rawws.ConnectionClosed):
             ws.send("after close")
+
+
+def test_the_servers_answer_to_the_upgrade_is_taken_off_the_front() -> None:
+    key = wsframe.client_key()
+    assert wsframe.upgrade_request("h:1", "/api/v1/ws", key).endswith(
+        b"Sec-WebSocket-Key: " + key + b"\r\n\r\n"
+    )
+    answer = b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: "
+    buf = bytearray(answer + wsframe.accept_key(key))
+    assert not wsframe.take_upgrade(buf, key)  # not all of it yet
+    buf += b"\r\n\r\n" + wsframe.server_frame(b"hi")
+    assert wsframe.take_upgrade(buf, key)
+    assert wsframe.split(buf) == [(wsframe.TEXT, b"hi")]
+    other = bytearray(answer + wsframe.accept_key(wsframe.client_key()) + b"\r\n\r\n")
+    with pytest.raises(wsframe.ProtocolError, match="refused the upgrade"):
+        wsframe.take_upgrade(other, key)
+    with pytest.raises(wsframe.ProtocolError, match="404"):
+        wsframe.take_upgrade(bytearray(b"HTTP/1.1 404 Not Found\r\n\r\n"), key)
