@@ -144,8 +144,22 @@ class AsyncConnection:
         """Check a connection out of the pool (what ``async with`` does)."""
         if self.sync_connection is not None:
             raise InvalidRequestError("connection is already started")
-        self.sync_connection = await _to_its_end(greenlet_spawn(self.sync_engine.connect))
+        try:
+            await _to_its_end(self._check_out())
+        except asyncio.CancelledError:
+            # Cancelled while waiting for the pool: the checkout ran to its end, and nobody
+            # will leave an ``async with`` that was never entered, so the connection goes
+            # back here, or it stays checked out until the collector finds it.
+            if self._checked_out():
+                await _to_its_end(self.close())
+            raise
         return self
+
+    def _checked_out(self) -> bool:
+        return self.sync_connection is not None
+
+    async def _check_out(self) -> None:
+        self.sync_connection = await greenlet_spawn(self.sync_engine.connect)
 
     async def __aenter__(self) -> AsyncConnection:
         return await self.start()

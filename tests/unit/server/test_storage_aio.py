@@ -259,6 +259,33 @@ async def test_a_close_runs_to_its_end_when_its_caller_is_cancelled() -> None:
     assert steps == ["closed"]  # the cancellation was raised only after the close ended
 
 
+async def test_a_checkout_cancelled_while_waiting_for_the_pool_gives_the_connection_back(
+    tmp_path: Path,
+) -> None:
+    """A request cancelled while it waits for a pooled connection: the checkout runs to its
+    end when a connection frees up, and that connection goes straight back to the pool; left
+    checked out, it would wait for the collector (which then warns, in whatever test runs)."""
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'aio.db'}", pool_size=1, max_overflow=0
+    )
+    pool = engine.sync_engine.pool
+    gc.disable()  # the collector must not be what gives it back
+    try:
+        async with engine.connect() as holder:
+            await holder.execute(select(literal(1)))
+            waiter = asyncio.get_running_loop().create_task(engine.connect().start())
+            await asyncio.sleep(0.05)
+            assert not waiter.done()  # waiting for the only connection
+            waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiter, 10)
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert pool.checkedin() == 1  # type: ignore[attr-defined]
+    finally:
+        gc.enable()
+        await engine.dispose()
+
+
 async def test_dispose_closes_the_pooled_connections(sqlite_engine: AsyncEngine) -> None:
     closed: list[Any] = []
     event.listen(sqlite_engine.sync_engine, "close", lambda dbapi, _rec: closed.append(dbapi))
