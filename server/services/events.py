@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.engine import Connection, Engine
@@ -119,6 +119,30 @@ class Append:
             f.fail(exc)
 
 
+@dataclass(eq=False, slots=True)
+class Job:
+    """Writes that are not an event (a sign-in's session and tokens), run on the writer's
+    thread inside the next batch's transaction: they share its commit, and they never hold
+    SQLite's write lock across trips to a busy event loop, where a sign-in storm made the
+    chat's commits wait for it.
+
+    Attributes:
+        run: the writes, given the batch's connection and time; what it returns is the
+            future's result. Raising fails the batch, which is then retried item by item.
+    """
+
+    exclusive: ClassVar[bool] = False
+
+    run: Callable[[Connection, float], Any]
+    future: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def fail(self, exc: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(exc)
+
+
 @dataclass(slots=True)
 class _Outcome:
     """What the database said about one item of a batch."""
@@ -138,7 +162,7 @@ class EventWriter:
         self.engine = engine
         self.key = key
         self.hub = hub
-        self._queue: asyncio.Queue[Append | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Append | Job | None] = asyncio.Queue()
         self._carry: Append | None = None
         self._task: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="event-writer")
@@ -164,16 +188,28 @@ class EventWriter:
     def submit(self, item: Append) -> asyncio.Future[Ack]:
         """Queue ``item``; its future resolves after the commit. Cancelling the future does not
         cancel the commit: the writer only answers futures that are still waiting."""
-        if self._closed:
-            raise ApiError(ErrorCode.INTERNAL_ERROR, "the server is shutting down; send again")
-        self._queue.put_nowait(item)
+        self._put(item)
         return item.future
 
     async def append(self, item: Append) -> Ack:
         return await self.submit(item)
 
+    def run(self, writes: Callable[[Connection, float], Any]) -> asyncio.Future[Any]:
+        """Queue ``writes`` for the next batch's transaction (see ``Job``); the future holds
+        what it returned, once committed. As with ``submit``, cancelling the future does not
+        cancel the writes."""
+        job = Job(writes)
+        self._put(job)
+        return job.future
+
+    def _put(self, item: Append | Job) -> None:
+        if self._closed:
+            raise ApiError(ErrorCode.INTERNAL_ERROR, "the server is shutting down; try again")
+        self._queue.put_nowait(item)
+
     async def _run(self) -> None:
         while True:
+            first: Append | Job
             if self._carry is not None:
                 first, self._carry = self._carry, None
             else:
@@ -181,13 +217,13 @@ class EventWriter:
                 if got is None:
                     return
                 first = got
-            batch = [first]
+            batch: list[Append | Job] = [first]
             while not first.exclusive and len(batch) < MAX_BATCH and not self._queue.empty():
                 nxt = self._queue.get_nowait()
                 if nxt is None:
                     self._queue.put_nowait(None)  # stop after this batch
                     break
-                if nxt.exclusive:
+                if isinstance(nxt, Append) and nxt.exclusive:
                     self._carry = nxt
                     break
                 batch.append(nxt)
@@ -198,15 +234,22 @@ class EventWriter:
                 for item in batch:
                     item.fail(
                         ApiError(
-                            ErrorCode.INTERNAL_ERROR, "the message was not stored; send it again"
+                            ErrorCode.INTERNAL_ERROR,
+                            "the message was not stored; send it again"
+                            if isinstance(item, Append)
+                            else "the change was not saved; try again",
                         )
                     )
 
-    async def _commit(self, batch: list[Append]) -> None:
-        unique: list[Append] = []
+    async def _commit(self, batch: list[Append | Job]) -> None:
+        unique: list[Append | Job] = []
         seen: dict[tuple[int, str], Append] = {}
         for item in batch:
-            if item.client_id is not None and item.sender_id is not None:
+            if (
+                isinstance(item, Append)
+                and item.client_id is not None
+                and item.sender_id is not None
+            ):
                 k = (item.sender_id, item.client_id)
                 if k in seen:
                     seen[k].followers.append(item)
@@ -215,9 +258,11 @@ class EventWriter:
             unique.append(item)
         now = time.time()
         loop = asyncio.get_running_loop()
+        appends = [item for item in unique if isinstance(item, Append)]
+        jobs = [item for item in unique if isinstance(item, Job)]
         try:
-            outcomes = await loop.run_in_executor(
-                self._thread, self._commit_blocking, unique, list(seen), now
+            outcomes, results = await loop.run_in_executor(
+                self._thread, self._commit_blocking, appends, jobs, list(seen), now
             )
         except Exception:
             if len(unique) > 1:
@@ -228,6 +273,9 @@ class EventWriter:
                         await self._commit([item])
                 return
             raise
+        for job, result in zip(jobs, results, strict=True):
+            if not job.future.done():
+                job.future.set_result(result)
         self._settle(outcomes, now)
 
     def _connection(self) -> Connection:
@@ -247,15 +295,15 @@ class EventWriter:
             self._conn = None
 
     def _commit_blocking(
-        self, items: list[Append], keys: list[tuple[int, str]], now: float
-    ) -> list[_Outcome]:
+        self, items: list[Append], jobs: list[Job], keys: list[tuple[int, str]], now: float
+    ) -> tuple[list[_Outcome], list[Any]]:
         outcomes = [_Outcome(item) for item in items]
         conn = self._connection()
         sql = self._sql
         assert sql is not None
-        if any(item.apply is not None for item in items):
-            # ``apply`` writes through the SQLAlchemy Connection, so SQLAlchemy owns this
-            # transaction.
+        if jobs or any(item.apply is not None for item in items):
+            # ``apply`` and jobs write through the SQLAlchemy Connection, so SQLAlchemy owns
+            # this transaction.
             try:
                 with conn.begin():
                     cur = conn.connection.cursor()
@@ -263,13 +311,14 @@ class EventWriter:
                         self._store_blocking(conn, cur, sql, outcomes, keys, now)
                     finally:
                         cur.close()
+                    results = [job.run(conn, now) for job in jobs]
             except BaseException:
                 # SQLAlchemy sends no ROLLBACK after its COMMIT failed, and SQLite keeps the
                 # transaction open then (a deferred foreign key, SQLITE_BUSY): the next batch's
                 # BEGIN would fail on it.
                 self._rollback_blocking(conn, sql)
                 raise
-            return outcomes
+            return outcomes, results
         # Plain sends, the common batch: the transaction runs on the driver connection, as the
         # statements do, which saves SQLAlchemy's begin and commit (WriterStatements). The
         # SQLAlchemy Connection never sees this transaction, and it is over, committed or
@@ -285,7 +334,7 @@ class EventWriter:
             self._rollback_blocking(conn, sql)
             raise
         cur.close()
-        return outcomes
+        return outcomes, []
 
     def _rollback_blocking(self, conn: Connection, sql: q.WriterStatements) -> None:
         """Ends a transaction that failed, at the driver, where SQLAlchemy's Connection is

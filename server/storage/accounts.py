@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy import Insert, Row, Update, and_, func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from server.storage.aio import AsyncConnection
 from server.storage.tables import (
@@ -48,27 +50,48 @@ async def update_user_txn(conn: AsyncConnection, user_id: int, **values: Any) ->
     await conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
 
-async def create_session_txn(
-    conn: AsyncConnection,
-    *,
-    session_id: str,
-    user_id: int,
-    device_name: str,
-    ip: str | None,
-    now: float,
-    expires_at: float,
-) -> None:
-    await conn.execute(
-        insert(device_sessions).values(
-            id=session_id,
-            user_id=user_id,
-            device_name=device_name,
-            ip=ip,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=expires_at,
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """What a sign-in writes: a device session, its first refresh token, the user's last
+    sign-in time, and (after a good password) the user's failed attempts cleared."""
+
+    session_id: str
+    user_id: int
+    device_name: str
+    ip: str | None
+    now: float
+    expires_at: float
+    refresh_hash: str
+    clear_failures: bool = False
+
+    def statements(self) -> tuple[Insert, Insert, Update]:
+        user: dict[str, Any] = {"last_login_at": self.now}
+        if self.clear_failures:
+            user.update(failed_logins=0, locked_until=None)
+        return (
+            insert(device_sessions).values(
+                id=self.session_id,
+                user_id=self.user_id,
+                device_name=self.device_name,
+                ip=self.ip,
+                created_at=self.now,
+                last_seen_at=self.now,
+                expires_at=self.expires_at,
+            ),
+            _refresh_token_insert(self.refresh_hash, self.session_id, self.now),
+            update(users).where(users.c.id == self.user_id).values(**user),
         )
-    )
+
+
+async def open_session_txn(conn: AsyncConnection, new: NewSession) -> None:
+    for statement in new.statements():
+        await conn.execute(statement)
+
+
+def open_session_blocking(conn: Connection, new: NewSession) -> None:
+    """``open_session_txn`` on a sync connection: the event writer's (``EventWriter.run``)."""
+    for statement in new.statements():
+        conn.execute(statement)
 
 
 async def get_session_with_user_txn(conn: AsyncConnection, session_id: str) -> Any:
@@ -138,12 +161,16 @@ async def revoke_sessions_txn(
     return res.rowcount
 
 
+def _refresh_token_insert(token_hash: str, session_id: str, now: float) -> Insert:
+    return insert(refresh_tokens).values(
+        token_hash=token_hash, session_id=session_id, created_at=now
+    )
+
+
 async def add_refresh_token_txn(
     conn: AsyncConnection, token_hash: str, session_id: str, now: float
 ) -> None:
-    await conn.execute(
-        insert(refresh_tokens).values(token_hash=token_hash, session_id=session_id, created_at=now)
-    )
+    await conn.execute(_refresh_token_insert(token_hash, session_id, now))
 
 
 async def get_refresh_token_txn(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:

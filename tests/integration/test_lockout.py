@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.helpers.server import PASSWORD, make_settings, running
@@ -75,7 +76,10 @@ async def test_a_successful_login_resets_the_count(tmp_path: Path) -> None:
         await srv.claim()
         for _ in range(2):
             assert (await _attempt(srv.client, "wrong password"))[0] == 401
+        before = time.time()
         await srv.login("owner")
+        users = await srv.client.get("/api/v1/admin/users", headers=srv.owner.headers)  # type: ignore[union-attr]
+        assert users.json()["users"][0]["last_login_at"] >= before
         for _ in range(2):
             assert (await _attempt(srv.client, "wrong password"))[0] == 401
         await srv.login("owner")

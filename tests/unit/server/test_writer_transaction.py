@@ -313,3 +313,59 @@ async def test_sends_queued_together_commit_as_one_driver_transaction(db: Db) ->
     assert db.writer.batches == 1
     assert db.sa_begins == 0
     assert len(db.stored()) == 5
+
+
+def renaming_job(name: str) -> Callable[[Connection, float], str]:
+    """A ``Job``'s writes: rename conversation 1, return the name and the batch's time."""
+
+    def run(conn: Connection, now: float) -> str:
+        conn.execute(update(conversations).where(conversations.c.id == 1).values(name=name))
+        return f"{name}@{now}"
+
+    return run
+
+
+async def test_a_job_commits_in_the_batch_of_the_sends_queued_with_it(db: Db) -> None:
+    first = db.writer.submit(send(client_id="a"))
+    job = db.writer.run(renaming_job("by a job"))
+    second = db.writer.submit(send(client_id="b"))
+    acks = await asyncio.gather(first, second)
+    result = await job
+    assert [a.seq for a in acks] == [1, 2]
+    assert db.writer.batches == 1  # one transaction, one commit, for all three
+    assert db.sa_begins == 1  # a job writes through SQLAlchemy's Connection
+    assert result == f"by a job@{acks[0].created_at}"
+    assert db.conversation_name(1) == "by a job"
+    assert db.stored() == [(1, 1, 1), (1, 2, 1)]
+    db.assert_idle()
+
+
+async def test_a_failed_job_fails_alone_and_the_sends_with_it_commit(db: Db) -> None:
+    def broken(conn: Connection, now: float) -> None:
+        renaming_job("never")(conn, now)
+        raise RuntimeError("job failed")
+
+    good = db.writer.submit(send(client_id="good"))
+    job = db.writer.run(broken)
+    ack = await good
+    with pytest.raises(ApiError, match="not saved"):
+        await job
+    assert ack.seq == 1
+    assert db.stored() == [(1, 1, 1)]
+    assert db.conversation_name(1) == ""
+    assert (await db.writer.run(renaming_job("next"))).startswith("next@")
+    assert db.conversation_name(1) == "next"
+    db.assert_idle()
+
+
+async def test_cancelling_the_caller_of_a_job_does_not_cancel_its_writes(db: Db) -> None:
+    async def caller() -> None:
+        await db.writer.run(renaming_job("kept"))
+
+    task = asyncio.get_running_loop().create_task(caller())
+    await asyncio.sleep(0)  # queued
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await db.writer.append(send())  # the next batch: the job's came before it
+    assert db.conversation_name(1) == "kept"
