@@ -11,6 +11,11 @@ on the bytes land in the buffers it passes to ``read_into``, with no parsing, no
 copy. When the body ends, a fresh parser takes the connection's next request. A body the handler
 stops reading half-way (it refused the chunk) is read to its end and dropped, as uvicorn does
 with a body nobody reads, so that the connection stays usable.
+
+A WebSocket upgrade that arrives whole as a connection's first read goes to the WebSocket
+protocol as it came, without httptools: uvicorn would parse it, build a scope, rebuild the
+request from it, and the endpoint would parse it again (server/ws/handshake.py checks it). That
+was about a tenth of the server's CPU per token resumption.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ import httptools
 from starlette.requests import Request
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from server.ws.handshake import WS_PATH
+
 EXTENSION = "roost.raw_body"
 SCRATCH = 64 * 1024  # bytes per read while httptools parses (requests, small bodies)
+_UPGRADE_LINE = f"GET {WS_PATH}".encode()
 
 _local = threading.local()
 
@@ -133,6 +141,7 @@ class RawBodyProtocol(HttpToolsProtocol, asyncio.BufferedProtocol):
         super().__init__(*args, **kwargs)
         self._raw: RawBody | None = None
         self._body_seen = 0  # body bytes httptools delivered for the current request
+        self._fresh = True  # nothing read yet
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -148,13 +157,31 @@ class RawBodyProtocol(HttpToolsProtocol, asyncio.BufferedProtocol):
     def buffer_updated(self, nbytes: int) -> None:
         raw = self._raw
         if raw is None:
-            self.data_received(bytes(_scratch()[:nbytes]))
+            data = bytes(_scratch()[:nbytes])
+            if self._fresh:
+                self._fresh = False
+                if _whole_upgrade(data) and self.ws_protocol_class is not None:
+                    self._upgrade(data)
+                    return
+            self.data_received(data)
             return
         raw._arrived(nbytes, _scratch())
         if raw.dropping:
             self._unset_keepalive_if_required()  # as data_received does: the client is sending
         if raw.remaining == 0:
             self._end_raw()
+
+    def _upgrade(self, request: bytes) -> None:
+        """What uvicorn's ``handle_websocket_upgrade`` does, with the request as it came."""
+        self._unset_keepalive_if_required()
+        self.connections.discard(self)
+        assert self.ws_protocol_class is not None
+        protocol = self.ws_protocol_class(  # type: ignore[call-arg]
+            config=self.config, server_state=self.server_state, app_state=self.app_state
+        )
+        protocol.connection_made(self.transport)
+        protocol.data_received(request)
+        self.transport.set_protocol(protocol)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -225,6 +252,16 @@ class RawBodyProtocol(HttpToolsProtocol, asyncio.BufferedProtocol):
             raw.dropping = True
             raw._early.clear()
             self.flow.resume_reading()
+
+
+def _whole_upgrade(data: bytes) -> bool:
+    """A request line for the WebSocket endpoint and the end of the headers; the endpoint's
+    handshake checks the rest, and refuses with an HTTP error what is not an upgrade."""
+    return (
+        data.startswith(_UPGRADE_LINE)
+        and data[len(_UPGRADE_LINE) : len(_UPGRADE_LINE) + 1] in (b" ", b"?")
+        and b"\r\n\r\n" in data
+    )
 
 
 class BodyReader:

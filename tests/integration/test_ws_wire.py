@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
@@ -52,15 +53,22 @@ class RawWs:
         assert status == 101, status
         return raw
 
-    async def request(self, path: str, version: str = "13") -> tuple[int, bytes]:
+    async def request(
+        self, path: str, version: str = "13", *, split: bool = False
+    ) -> tuple[int, bytes]:
+        """The upgrade request, in one write or (``split``) in two a moment apart."""
         key = base64.b64encode(os.urandom(16)).decode()
-        self.writer.write(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: roost\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                f"Sec-WebSocket-Version: {version}\r\n\r\n"
-            ).encode()
-        )
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: roost\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: {version}\r\n\r\n"
+        ).encode()
+        if split:
+            self.writer.write(request[:30])
+            await self.writer.drain()
+            await asyncio.sleep(0.05)
+            request = request[30:]
+        self.writer.write(request)
         head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 10)
         return int(head.split(b" ")[1]), head
 
@@ -191,6 +199,34 @@ async def test_upgrades_elsewhere_or_of_another_version_get_http_errors(claimed:
         writer.close()
     r = await claimed.client.get("/healthz")
     assert r.status_code == 200
+
+
+async def test_a_whole_upgrade_skips_the_http_parser_and_a_split_one_goes_through_it(
+    claimed: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that arrives whole goes straight to the endpoint (server/http/raw_body.py);
+    one that comes in pieces is parsed by uvicorn first; both open, and both refuse the same."""
+    parsed: list[bytes] = []
+    original = RawBodyProtocol.data_received
+
+    def counting(self: RawBodyProtocol, data: bytes) -> None:
+        parsed.append(data)
+        original(self, data)
+
+    monkeypatch.setattr(RawBodyProtocol, "data_received", counting)
+    port, ctx = claimed.rt.bound_port, ssl_of(claimed)
+    for split in (False, True):
+        parsed.clear()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx)
+        ws = RawWs(reader, writer)
+        status, _ = await ws.request(WS_PATH, split=split)
+        assert status == 101
+        assert (await ws.json())["type"] == "auth_required"
+        assert len(parsed) == (2 if split else 0)
+        await ws.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx)
+        assert (await RawWs(reader, writer).request(WS_PATH, "8", split=split))[0] == 426
+        writer.close()
 
 
 async def test_a_burst_beyond_the_in_flight_limit_is_answered_in_full(tmp_path: Path) -> None:
