@@ -62,7 +62,8 @@ class Settings(BaseModel):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
     # argon2id cost. The defaults are RFC 9106's low-memory profile; concurrency is bounded so a
-    # login storm cannot take more than max_concurrency * memory of RAM on a small Pi.
+    # login storm cannot take more than max_concurrency * memory of RAM on a small Pi, and is
+    # lower still where the CPUs cannot run that many hashes at once (secrets.hashing_slots).
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65_536, ge=8, le=1_048_576)
     argon2_parallelism: int = Field(default=4, ge=1, le=16)

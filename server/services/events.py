@@ -1,4 +1,6 @@
 """The event writer: one task gives every event its seq and commits sends in groups.
+Other writes that must not wait behind the chat's commits, nor make them wait, can join a
+group as a ``Job`` (a sign-in's session).
 
 Invariants (DESIGN.md): seq is assigned in the transaction that stores the event, with no gaps;
 a send is acknowledged only after its commit; a repeated client_id returns the first ack.
@@ -243,23 +245,23 @@ class EventWriter:
 
     async def _commit(self, batch: list[Append | Job]) -> None:
         unique: list[Append | Job] = []
+        appends: list[Append] = []
+        jobs: list[Job] = []
         seen: dict[tuple[int, str], Append] = {}
         for item in batch:
-            if (
-                isinstance(item, Append)
-                and item.client_id is not None
-                and item.sender_id is not None
-            ):
-                k = (item.sender_id, item.client_id)
-                if k in seen:
-                    seen[k].followers.append(item)
-                    continue
-                seen[k] = item
+            if isinstance(item, Job):
+                jobs.append(item)
+            else:
+                if item.client_id is not None and item.sender_id is not None:
+                    k = (item.sender_id, item.client_id)
+                    if k in seen:
+                        seen[k].followers.append(item)
+                        continue
+                    seen[k] = item
+                appends.append(item)
             unique.append(item)
         now = time.time()
         loop = asyncio.get_running_loop()
-        appends = [item for item in unique if isinstance(item, Append)]
-        jobs = [item for item in unique if isinstance(item, Job)]
         try:
             outcomes, results = await loop.run_in_executor(
                 self._thread, self._commit_blocking, appends, jobs, list(seen), now

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.services.secrets import HASHING_NICE, Passwords
+from server.services.secrets import HASHING_NICE, Passwords, hashing_slots, usable_cpus
 
 
 def _nice_values() -> dict[int, int]:
@@ -38,5 +38,32 @@ async def test_hashing_threads_run_at_the_lowest_priority() -> None:
             threading.get_native_id(), 0
         )
         assert os.sched_getscheduler(0) == os.SCHED_OTHER
+    finally:
+        pw.close()
+
+
+@pytest.mark.parametrize(
+    ("max_concurrency", "parallelism", "cpus", "slots"),
+    [
+        (2, 4, 1, 1),  # a server pinned to one core (roost-bench)
+        (2, 4, 4, 1),  # a Pi: one hash fills its four cores
+        (2, 4, 8, 2),
+        (2, 4, 64, 2),  # never above the setting: it bounds the memory
+        (8, 1, 4, 4),
+        (1, 1, 16, 1),
+        (3, 16, 2, 1),  # always at least one
+    ],
+)
+def test_no_more_hashes_at_once_than_the_cpus_can_run(
+    max_concurrency: int, parallelism: int, cpus: int, slots: int
+) -> None:
+    assert hashing_slots(max_concurrency, parallelism, cpus) == slots
+
+
+def test_the_pool_has_as_many_threads_as_slots() -> None:
+    pw = Passwords(time_cost=1, memory_kib=64, parallelism=1, max_concurrency=64)
+    try:
+        assert pw.concurrency == min(64, usable_cpus())
+        assert pw._threads._max_workers == pw.concurrency
     finally:
         pw.close()
