@@ -33,9 +33,11 @@ from server.services.secrets import (
     random_token,
     token_hash,
 )
+from server.services.tokens import AccessClaims
 from server.storage import accounts as q
 from server.storage import audit
 from server.storage.aio import AsyncConnection
+from server.storage.session_lookup import NotNow, SessionRow
 
 CHALLENGE_TTL_S = 300
 CHALLENGE_TRIES = 5
@@ -157,19 +159,30 @@ class Accounts:
     async def authenticate(self, access_token: str) -> Principal:
         """Check an access token and that its session and user are still in good standing."""
         claims = self.rt.tokens.verify_access(access_token)
-        now = time.time()
         row = await self.rt.session_lookup.get(claims.session_id)
-        if row is None or row.user_id != claims.user_id:
-            raise ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
-        if row.revoked_at is not None or row.expires_at <= now:
-            raise ApiError(ErrorCode.SESSION_REVOKED, "this device was signed out; sign in again")
-        if row.deleted_at is not None:
-            raise ApiError(ErrorCode.UNAUTHENTICATED, "this account no longer exists")
-        if row.disabled:
-            raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+        now = time.time()
+        row = _in_good_standing(claims, row, now)
         if now - row.last_seen_at > TOUCH_EVERY_S:
             async with self.rt.engine.begin() as conn:
                 await q.touch_session_txn(conn, claims.session_id, now)
+        return self._principal(row)
+
+    def authenticate_now(self, access_token: str) -> Principal | None:
+        """``authenticate`` without leaving the event loop, or None where it would have to wait
+        (the session read on a thread, the session's last-seen time to write): then call
+        ``authenticate``. Spares a WebSocket's auth a task (docs/performance.md, step 30)."""
+        claims = self.rt.tokens.verify_access(access_token)
+        try:
+            row = self.rt.session_lookup.get_now(claims.session_id)
+        except NotNow:
+            return None
+        now = time.time()
+        row = _in_good_standing(claims, row, now)
+        if now - row.last_seen_at > TOUCH_EVERY_S:
+            return None
+        return self._principal(row)
+
+    def _principal(self, row: SessionRow) -> Principal:
         return Principal(
             user_id=row.user_id,
             session_id=row.session_id,
@@ -559,6 +572,19 @@ class Accounts:
                 raise ApiError(ErrorCode.INVALID_SECOND_FACTOR, "that code is not right")
             await clear_totp_txn(conn, user.id)
             await audit.record_txn(conn, at=now, action="2fa.disabled", actor_id=user.id)
+
+
+def _in_good_standing(claims: AccessClaims, row: SessionRow | None, now: float) -> SessionRow:
+    """``row``, if it is the token's session, still open, of a user still allowed in."""
+    if row is None or row.user_id != claims.user_id:
+        raise ApiError(ErrorCode.UNAUTHENTICATED, "the token is not valid; sign in again")
+    if row.revoked_at is not None or row.expires_at <= now:
+        raise ApiError(ErrorCode.SESSION_REVOKED, "this device was signed out; sign in again")
+    if row.deleted_at is not None:
+        raise ApiError(ErrorCode.UNAUTHENTICATED, "this account no longer exists")
+    if row.disabled:
+        raise ApiError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled")
+    return row
 
 
 async def clear_totp_txn(conn: AsyncConnection, user_id: int) -> None:

@@ -11,6 +11,10 @@ from sqlalchemy.engine import Engine
 from server.storage.engine import database_busy
 
 
+class NotNow(Exception):
+    """The lookup cannot be answered without waiting (``SessionLookup.get_now``)."""
+
+
 class SessionRow(NamedTuple):
     session_id: str
     user_id: int
@@ -64,18 +68,27 @@ class SessionLookup:
         self._closed = False
 
     async def get(self, session_id: str) -> SessionRow | None:
+        try:
+            return self.get_now(session_id)
+        except NotNow:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._thread, self._get_blocking, session_id)
+
+    def get_now(self, session_id: str) -> SessionRow | None:
+        """The lookup on the event loop, or ``NotNow`` when it would have to wait: no loop's
+        connection (yet, or not SQLite), or SQLite busy."""
         conn = self._loop_conn
-        if conn is not None:
-            try:
-                return self._read(conn, session_id)
-            except Exception as exc:
-                if not database_busy(exc):
-                    # A broken connection is not kept: the thread opens another.
-                    self._loop_conn = None
-                    conn.invalidate()
-                    raise
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._get_blocking, session_id)
+        if conn is None:
+            raise NotNow
+        try:
+            return self._read(conn, session_id)
+        except Exception as exc:
+            if database_busy(exc):
+                raise NotNow from None
+            # A broken connection is not kept: the thread opens another.
+            self._loop_conn = None
+            conn.invalidate()
+            raise
 
     def _get_blocking(self, session_id: str) -> SessionRow | None:
         if self._conn is None:

@@ -24,7 +24,7 @@ from server.protocol.ws import (
     Auth,
     SendMessage,
 )
-from server.services.accounts import Accounts
+from server.services.accounts import Accounts, Principal
 from server.services.chat import Chat
 from server.services.errors import ApiError, busy_error
 from server.services.hub import Hub
@@ -235,34 +235,49 @@ class Connection:
             self._auth_timer.cancel()
             self._auth_timer = None
         self._inbox = deque()  # commands sent right behind the auth wait for its outcome
-        self._spawn(self._auth(text))
+        try:
+            token = Auth.model_validate_json(text).access_token
+            # Most auths are answered at once, from the session read on the loop; a task
+            # only for those that must wait (docs/performance.md, step 30).
+            who = self.accounts.authenticate_now(token)
+        except Exception as exc:
+            self._auth_failed(exc)
+            return
+        if who is None:
+            self._spawn(self._auth(token))
+        else:
+            self._authenticated(who)
 
     def _auth_late(self) -> None:
         self._auth_timer = None
         if self.user_id == 0 and self._inbox is None:
             self._refuse(CLOSE_AUTH_TIMEOUT, ErrorCode.UNAUTHENTICATED, "no auth frame in time")
 
-    async def _auth(self, text: str) -> None:
+    async def _auth(self, token: str) -> None:
         try:
-            auth = Auth.model_validate_json(text)
-            who = await self.accounts.authenticate(auth.access_token)
-        except ValidationError:
+            who = await self.accounts.authenticate(token)
+        except Exception as exc:
+            self._auth_failed(exc)
+            return
+        self._authenticated(who)
+
+    def _auth_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError):
             self._refuse(
                 CLOSE_AUTH_FAILED,
                 ErrorCode.INVALID_FRAME,
                 'the first frame must be {"type": "auth", "access_token": "..."}',
             )
-            return
-        except ApiError as exc:
+        elif isinstance(exc, ApiError):
             self._refuse(CLOSE_AUTH_FAILED, exc.code, exc.message)
-            return
-        except Exception as exc:
+        else:
             busy = database_busy(exc)
             if not busy:
-                log.exception("the auth of a WebSocket failed")
+                log.error("the auth of a WebSocket failed", exc_info=exc)
             err = busy_error() if busy else ApiError(ErrorCode.INTERNAL_ERROR, "try again")
             self._refuse(CLOSE_INTERNAL, err.code, err.message)
-            return
+
+    def _authenticated(self, who: Principal) -> None:
         if who.must_change_password:
             self._refuse(
                 CLOSE_AUTH_FAILED, ErrorCode.PASSWORD_CHANGE_REQUIRED, "choose a new password first"

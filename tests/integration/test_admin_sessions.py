@@ -3,6 +3,8 @@ tokens stop working, live connections close, and the audit log says who did it."
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from tests.helpers.server import Running, Session, pinned_context
@@ -99,3 +101,31 @@ async def test_who_may_do_it(claimed: Running) -> None:
     resp = await r.client.delete(_url(kid_id, dad.session_id), headers=r.owner.headers)
     assert resp.status_code == 404
     assert await _refresh_works(r, dad)
+
+
+async def test_a_websocket_auth_records_when_a_device_was_last_seen(claimed: Running) -> None:
+    """Most WebSocket auths are answered on the event loop (``authenticate_now``); one whose
+    session was last seen long ago takes the other path, which writes the new time."""
+    r = claimed
+    assert r.rt.cert_path is not None
+    await r.add_user("gran")
+    gran = await r.login("gran")
+    db = sqlite3.connect(r.rt.data_dir / "roost.db")
+    try:
+        with db:
+            db.execute(
+                "UPDATE device_sessions SET last_seen_at = 1000.0 WHERE id = ?", (gran.session_id,)
+            )
+        before = time.time()
+        for _ in range(2):  # the first auth writes the time; the second finds it fresh
+            ws = await WsClient.open(
+                r.server.base_url, gran.access_token, pinned_context(r.rt.cert_path)
+            )
+            await ws.call("ping")
+            await ws.ws.close()
+            (seen,) = db.execute(
+                "SELECT last_seen_at FROM device_sessions WHERE id = ?", (gran.session_id,)
+            ).fetchone()
+            assert seen >= before
+    finally:
+        db.close()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, update
 
 from server.storage.engine import create_sync_engine, sqlite_url
-from server.storage.session_lookup import SessionLookup, SessionRow
+from server.storage.session_lookup import NotNow, SessionLookup, SessionRow
 from server.storage.tables import device_sessions, metadata, users
 
 
@@ -107,9 +107,26 @@ async def test_on_another_database_the_lookup_uses_only_its_thread(tmp_path: Pat
     try:
         assert await lookup.get("s1") is not None
         assert lookup._loop_conn is None and lookup._conn is not None
+        with pytest.raises(NotNow):
+            lookup.get_now("s1")
         lookup._conn.dbapi_connection.close()
         with pytest.raises(Exception, match="closed"):
             await lookup.get("s1")
         assert await lookup.get("s1") is not None
+    finally:
+        await lookup.close()
+
+
+async def test_get_now_answers_on_the_loop_once_the_thread_opened_its_connection(
+    tmp_path: Path,
+) -> None:
+    lookup = SessionLookup(create_sync_engine(_database(tmp_path)))
+    try:
+        with pytest.raises(NotNow):  # no connection on the loop yet
+            lookup.get_now("s1")
+        assert await lookup.get("s1") is not None  # on the thread, which opens the loop's
+        row = lookup.get_now("s1")
+        assert row is not None and row.user_id == 7
+        assert lookup.get_now("no-such-session") is None
     finally:
         await lookup.close()
