@@ -163,7 +163,7 @@ async def test_other_files_go_to_save_as(
     target = tmp_path / "out" / "tax.bin"
     dialog.fileSelected.emit(str(target))
     dialog.close()
-    await until(lambda: target.exists(), what="the file saved")
+    # The label follows the file's rename on a later turn of the loop: wait for it too.
+    await until(lambda: "Saved to" in window.save.status.text(), what="the saved status")
     assert target.read_bytes() == (tmp_path / "tax.bin").read_bytes()
-    assert "Saved to" in window.save.status.text()
     window.close()
