@@ -133,4 +133,10 @@ def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(str(cert_path), str(key_path))
+    # No session tickets. No Roost client resumes a TLS session (a reconnect is a new
+    # handshake, authenticated by its token), and the two tickets TLS 1.3 sends by default
+    # cost a sixth of the server's CPU per handshake (bench/tls_handshake.py), paid by every
+    # login and reconnect. A ticket is also a key that outlives the connection.
+    ctx.num_tickets = 0
+    ctx.options |= ssl.OP_NO_TICKET
     return ctx

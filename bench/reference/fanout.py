@@ -196,6 +196,10 @@ async def main_async(port: int, cert: str | None, key: str | None, sqlite_path: 
     if cert and key:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
+        # As Roost's server context (server/tls.py): no session tickets, which no client here
+        # uses, so a handshake costs both servers (and the generator) the same.
+        ctx.num_tickets = 0
+        ctx.options |= ssl.OP_NO_TICKET
     server = Server(Store(sqlite_path) if sqlite_path else None)
     loop = asyncio.get_running_loop()
     committer = loop.create_task(server.committer()) if server.store is not None else None

@@ -133,3 +133,21 @@ def test_a_server_that_starts_too_late_is_stopped() -> None:
         server.start(timeout=0.01)  # the process is still importing: too late by design
     assert server.proc is not None
     assert server.proc.poll() is not None  # not left running when the bench gives up
+
+
+def test_tls_handshake_compares_roost_with_openssl_defaults() -> None:
+    from bench import tls_handshake
+
+    result = tls_handshake.run(rounds=1, per_round=3)
+    ms = result["server_ms_per_handshake"]
+    assert set(ms) == {"roost", "openssl_defaults"}
+    assert all(v > 0 for v in ms.values())
+    bad = subprocess.run(
+        [sys.executable, "-m", "bench.tls_handshake", "--rounds", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "--rounds must be at least 1" in bad.stderr

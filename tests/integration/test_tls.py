@@ -78,3 +78,46 @@ def test_server_context_itself_sets_the_floor(tmp_path: Path) -> None:
     # handshake test above; a Pi with another distribution may not, so check the context.
     cert, key = ensure_self_signed_blocking(tmp_path, "x")
     assert server_context(cert, key).minimum_version == ssl.TLSVersion.TLSv1_2
+
+
+def _client_session_after_handshake(
+    server: ssl.SSLContext, client: ssl.SSLContext
+) -> ssl.SSLSession:
+    """Handshake over memory BIOs, then one byte of application data, which is when a TLS 1.3
+    client reads the tickets the server sent after its Finished."""
+    c_in, c_out, s_in, s_out = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+    c = client.wrap_bio(c_in, c_out, server_hostname="localhost")
+    s = server.wrap_bio(s_in, s_out, server_side=True)
+    pending = [c, s]
+    for _ in range(10):
+        for end in list(pending):
+            try:
+                end.do_handshake()
+                pending.remove(end)
+            except ssl.SSLWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+        if not pending:
+            break
+    assert not pending, "the handshake did not finish"
+    s.write(b"x")
+    c_in.write(s_out.read())
+    assert c.read(1) == b"x"
+    session = c.session
+    assert session is not None
+    return session
+
+
+@pytest.mark.parametrize(
+    "version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3], ids=["TLS 1.2", "TLS 1.3"]
+)
+def test_the_server_issues_no_session_tickets(tmp_path: Path, version: ssl.TLSVersion) -> None:
+    cert, key = ensure_self_signed_blocking(tmp_path, "x")
+    client = ssl.create_default_context(cafile=str(cert))
+    client.maximum_version = version
+    plain = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    plain.load_cert_chain(str(cert), str(key))
+    # The check itself: OpenSSL's defaults do send a ticket.
+    assert _client_session_after_handshake(plain, client).has_ticket
+    assert not _client_session_after_handshake(server_context(cert, key), client).has_ticket
