@@ -151,3 +151,21 @@ def test_tls_handshake_compares_roost_with_openssl_defaults() -> None:
     )
     assert bad.returncode == 2
     assert "--rounds must be at least 1" in bad.stderr
+
+
+def test_the_bare_hasher_hashes_with_the_servers_parameters_and_stops() -> None:
+    from bench import storm_share
+
+    hasher = storm_share.start_hasher(1.0)
+    out, _ = hasher.communicate(timeout=60)
+    assert hasher.returncode == 0
+    assert float(out) > 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "bench.storm_share", "--rounds", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "--rounds must be at least 1" in bad.stderr
