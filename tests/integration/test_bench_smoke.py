@@ -169,3 +169,31 @@ def test_the_bare_hasher_hashes_with_the_servers_parameters_and_stops() -> None:
     )
     assert bad.returncode == 2
     assert "--rounds must be at least 1" in bad.stderr
+
+
+def test_import_memory_counts_every_stage_in_a_fresh_interpreter() -> None:
+    from bench import import_memory
+
+    rows = import_memory.measure()
+    assert [r["stage"] for r in rows[1:]] == [label for label, _ in import_memory.STAGES]
+    # Importing SQLAlchemy always costs memory; a stage that measured nothing would be 0.
+    assert rows[2]["added_anon_mib"] > 1
+    assert all(r["added_modules"] >= 0 for r in rows[1:])
+
+
+def test_cold_commit_measures_both_ways_and_refuses_bad_flags() -> None:
+    from bench import cold_commit
+
+    result = cold_commit.run(n=20, gap_s=0.001)
+    assert result["back_to_back"]["total_ms"] > 0
+    assert result["with_gap"]["total_ms"] > 0
+    for flags, message in ((["--commits", "0"], "--commits"), (["--gap", "5"], "--gap")):
+        bad = subprocess.run(
+            [sys.executable, "-m", "bench.cold_commit", *flags],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert bad.returncode == 2
+        assert message in bad.stderr
