@@ -65,6 +65,7 @@ async def run(rounds: int, *, plain: bool = False) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     try:
         users = await create_users(target, 50, prefix="login")
+        names = [u["user"]["username"] for u in users]
         chat = ChatLoad(target.ws_url, target.ctx)
         await chat.setup(
             [BenchUser(u["access_token"], u["user"]["id"]) for u in users[: wlogin.CHAT_USERS]]
@@ -75,7 +76,6 @@ async def run(rounds: int, *, plain: bool = False) -> dict[str, Any]:
             beside = await chat.run_step(rate, seconds, drain_s=3, pause_s=0)
             hashes_per_s = float((await asyncio.to_thread(hasher.communicate))[0])
             await asyncio.sleep(1)
-            names = [u["user"]["username"] for u in users]
             storm, during = await asyncio.gather(
                 wlogin.login_storm(target, names, pid),
                 chat.run_step(rate, seconds, drain_s=3, pause_s=1),
